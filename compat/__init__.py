@@ -1,0 +1,1 @@
+"""REST compatibility layer: the original DRF service's endpoints over the citygraph domain."""

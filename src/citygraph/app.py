@@ -1,0 +1,68 @@
+"""``create_app(settings)``: the one Starlette application with every face mounted."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+import compat.routes
+from citygraph import admin
+from citygraph.config import Settings
+from citygraph.graphql import routes as graphql_routes
+from citygraph.services import Services
+from citygraph.web import health, home
+from citygraph.web.middleware import RequestIdMiddleware
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
+    settings = settings or Settings()
+    settings.check_startable()
+    services = services or Services.from_settings(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await services.aclose()
+
+    middleware = [Middleware(RequestIdMiddleware)]
+    if settings.allowed_hosts != ["*"]:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts))
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "X-Requested-With"],
+            )
+        )
+
+    routes: list[BaseRoute] = [
+        *home.routes,
+        *health.routes,
+        *graphql_routes.build_routes(services),
+        Mount(
+            "/media",
+            app=StaticFiles(directory=settings.media_root, check_dir=False),
+            name="media",
+        ),
+        *compat.routes.build_routes(services),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers=compat.routes.exception_handlers(),
+    )
+    app.state.services = services
+    admin.mount_admin(app, services)
+    return app

@@ -1,0 +1,205 @@
+"""The ``citygraph`` command. Errors print one line and exit non-zero, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
+
+from citygraph import __version__, migrate
+from citygraph.config import ConfigurationError, Settings
+from citygraph.db import session_scope
+from citygraph.domain import accounts
+from citygraph.domain.errors import DomainError, InvalidInput
+from citygraph.models import District
+from citygraph.security.permissions import SYSTEM
+from citygraph.services import Services
+
+T = TypeVar("T")
+log = logging.getLogger("citygraph")
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line."""
+
+
+def _run(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
+    async def runner() -> T:
+        services = Services.from_settings(settings)
+        try:
+            return await work(services)
+        finally:
+            await services.aclose()
+
+    return asyncio.run(runner())
+
+
+def _load_demo(settings: Settings, *, only_if_empty: bool = False) -> str:
+    from citygraph.demo.loader import load_demo
+
+    async def work(services: Services) -> str:
+        async with session_scope(services.sessions) as session:
+            if only_if_empty:
+                count = (await session.exec(select(func.count()).select_from(District))).one()
+                if count:
+                    return "demo data: database already has districts, left as it is"
+            report = await load_demo(session, settings)
+        return (
+            f"demo data: {report.districts_created} districts, {report.places_created} places, "
+            f"{report.images_created} images created"
+        )
+
+    return _run(settings, work)
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> None:
+    migrate.upgrade(settings.effective_database_url)
+    print("database migrated to head")
+
+
+def cmd_load_demo(settings: Settings, _args: argparse.Namespace) -> None:
+    print(_load_demo(settings))
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings.check_startable()
+    if settings.uses_embedded_default or args.migrate:
+        migrate.upgrade(settings.effective_database_url)
+    if settings.uses_embedded_default or args.load_demo:
+        print(_load_demo(settings, only_if_empty=settings.uses_embedded_default))
+    uvicorn.run(
+        "citygraph.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=None if args.reload else args.workers,
+        reload=args.reload,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+def cmd_createsuperuser(settings: Settings, args: argparse.Namespace) -> None:
+    username = args.username or input("Username: ").strip()
+    email = args.email if args.email is not None else input("Email address: ").strip()
+    password = args.password
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            raise CommandError("passwords do not match")
+
+    async def work(services: Services) -> str:
+        async with session_scope(services.sessions) as session:
+            user = await accounts.create_superuser(
+                session, settings, username=username, email=email, password=password
+            )
+            return f"superuser {user.username!r} created (id {user.id})"
+
+    print(_run(settings, work))
+
+
+def cmd_users(settings: Settings, args: argparse.Namespace) -> None:
+    active = args.action == "activate"
+
+    async def work(services: Services) -> str:
+        async with session_scope(services.sessions) as session:
+            user = await accounts.set_user_active(session, SYSTEM, args.username, active=active)
+            return f"user {user.username!r} is now {'active' if user.is_active else 'inactive'}"
+
+    print(_run(settings, work))
+
+
+def cmd_export_schema(_settings: Settings, _args: argparse.Namespace) -> None:
+    from citygraph.graphql.schema import export_sdl
+
+    sys.stdout.write(export_sdl())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citygraph", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"citygraph {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve the app with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    serve.add_argument("--migrate", action="store_true", help="migrate an explicit DATABASE_URL")
+    serve.add_argument("--load-demo", action="store_true", help="load demo data into it too")
+    serve.set_defaults(handler=cmd_serve)
+
+    sub.add_parser("migrate", help="upgrade the database to the newest schema").set_defaults(
+        handler=cmd_migrate
+    )
+    sub.add_parser("load-demo", help="load the Moscow demo data (idempotent)").set_defaults(
+        handler=cmd_load_demo
+    )
+
+    su = sub.add_parser("createsuperuser", help="create an active staff superuser")
+    su.add_argument("--username")
+    su.add_argument("--email")
+    su.add_argument("--password", help="omit to be prompted")
+    su.set_defaults(handler=cmd_createsuperuser)
+
+    users = sub.add_parser("users", help="manage accounts")
+    users.add_argument("action", choices=["activate", "deactivate"])
+    users.add_argument("username")
+    users.set_defaults(handler=cmd_users)
+
+    sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
+        handler=cmd_export_schema
+    )
+    for extend in EXTRA_COMMANDS:
+        extend(sub)
+    return parser
+
+
+# Later layers register their commands here (e.g. prune-tokens), keeping this module small.
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+
+
+def _format_invalid(error: InvalidInput) -> str:
+    return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.fields.items())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+        args.handler(settings, args)
+    except (ConfigurationError, ValidationError) as exc:
+        print(f"citygraph: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except InvalidInput as exc:
+        print(f"citygraph: {_format_invalid(exc)}", file=sys.stderr)
+        return 1
+    except (DomainError, CommandError) as exc:
+        print(f"citygraph: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"citygraph: database error: {first_line}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"citygraph: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,135 @@
+"""Settings: one object, read from the environment (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEV_SECRET_KEY = "citygraph-development-secret-key-do-not-use-in-production"  # noqa: S105
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/citygraph.sqlite3"
+
+
+class ConfigurationError(Exception):
+    """Settings that must not be used to start the app (e.g. production with the dev key)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    secret_key: str = Field(default=DEV_SECRET_KEY, validation_alias="CITYGRAPH_SECRET_KEY")
+    env: Literal["development", "production"] = Field(
+        default="development", validation_alias="CITYGRAPH_ENV"
+    )
+    media_root: Path = Field(default=Path("var/media"), validation_alias="CITYGRAPH_MEDIA_ROOT")
+    media_url: str = Field(default="/media/", validation_alias="CITYGRAPH_MEDIA_URL")
+    public_url: str | None = Field(default=None, validation_alias="CITYGRAPH_PUBLIC_URL")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"], validation_alias="CITYGRAPH_ALLOWED_HOSTS"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="CITYGRAPH_CORS_ORIGINS"
+    )
+    log_level: str = Field(default="info", validation_alias="CITYGRAPH_LOG_LEVEL")
+
+    # accounts and tokens
+    bcrypt_rounds: int = Field(default=12, ge=4, le=31, validation_alias="CITYGRAPH_BCRYPT_ROUNDS")
+    access_token_lifetime: int = Field(
+        default=300, gt=0, validation_alias="CITYGRAPH_ACCESS_TOKEN_LIFETIME"
+    )
+    refresh_token_lifetime: int = Field(
+        default=86400, gt=0, validation_alias="CITYGRAPH_REFRESH_TOKEN_LIFETIME"
+    )
+    rotate_refresh_tokens: bool = Field(
+        default=False, validation_alias="CITYGRAPH_ROTATE_REFRESH_TOKENS"
+    )
+    jwt_algorithm: Literal["HS256", "RS256", "ES256"] = Field(
+        default="HS256", validation_alias="CITYGRAPH_JWT_ALGORITHM"
+    )
+    jwt_private_key_file: Path | None = Field(
+        default=None, validation_alias="CITYGRAPH_JWT_PRIVATE_KEY_FILE"
+    )
+    jwt_public_key_file: Path | None = Field(
+        default=None, validation_alias="CITYGRAPH_JWT_PUBLIC_KEY_FILE"
+    )
+    account_token_lifetime: int = Field(
+        default=3 * 86400, gt=0, validation_alias="CITYGRAPH_ACCOUNT_TOKEN_LIFETIME"
+    )
+    smtp_url: str | None = Field(default=None, validation_alias="CITYGRAPH_SMTP_URL")
+    mail_from: str = Field(
+        default="citygraph <noreply@citygraph.local>", validation_alias="CITYGRAPH_MAIL_FROM"
+    )
+    frontend_url: str = Field(
+        default="http://127.0.0.1:8000/", validation_alias="CITYGRAPH_FRONTEND_URL"
+    )
+    activation_url_template: str = Field(
+        default="#/activate/{uid}/{token}", validation_alias="CITYGRAPH_ACTIVATION_URL"
+    )
+    password_reset_url_template: str = Field(
+        default="#/password/reset/confirm/{uid}/{token}",
+        validation_alias="CITYGRAPH_PASSWORD_RESET_URL",
+    )
+    redis_url: str | None = Field(default=None, validation_alias="CITYGRAPH_REDIS_URL")
+    rate_limit_login: str = Field(
+        default="10/minute", validation_alias="CITYGRAPH_RATE_LIMIT_LOGIN"
+    )
+    rate_limit_register: str = Field(
+        default="20/hour", validation_alias="CITYGRAPH_RATE_LIMIT_REGISTER"
+    )
+
+    # GraphQL limits
+    graphql_max_depth: int = Field(default=10, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_DEPTH")
+    graphql_max_aliases: int = Field(
+        default=30, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_ALIASES"
+    )
+    graphql_max_tokens: int = Field(
+        default=2000, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_TOKENS"
+    )
+    graphql_max_body_bytes: int = Field(
+        default=1_000_000, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_BODY_BYTES"
+    )
+    graphiql: bool | None = Field(default=None, validation_alias="CITYGRAPH_GRAPHIQL")
+    introspection: bool | None = Field(default=None, validation_alias="CITYGRAPH_INTROSPECTION")
+    max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, validation_alias="CITYGRAPH_MAX_UPLOAD_BYTES"
+    )
+
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or DEFAULT_DATABASE_URL
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_embedded_default(self) -> bool:
+        """True when no DATABASE_URL was given: serve may then migrate and load demo data."""
+        return self.database_url is None
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.is_production
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
+
+    def check_startable(self) -> None:
+        """Refuse settings that are unsafe to serve with."""
+        if self.is_production and (not self.secret_key or self.secret_key == DEV_SECRET_KEY):
+            raise ConfigurationError(
+                "CITYGRAPH_SECRET_KEY must be set to a private value when CITYGRAPH_ENV=production"
+            )
+        if self.is_production and len(self.secret_key) < 32:
+            raise ConfigurationError("CITYGRAPH_SECRET_KEY must be at least 32 characters long")

@@ -1,0 +1,1 @@
+"""The GraphQL face: strawberry schema, resolvers over the domain layer, HTTP view and limits."""

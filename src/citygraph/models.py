@@ -1,0 +1,126 @@
+"""SQLModel tables shared by every face of citygraph.
+
+Usernames are unique case-sensitively, as in the original Django service (``Ivan`` and ``ivan``
+are two accounts); the REST contract depends on it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from citygraph.sqltypes import Coordinate, UTCDateTime
+
+# Deterministic constraint names so that Alembic produces the same schema on both databases.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class PlaceType(enum.StrEnum):
+    UNIQUE_PLACE = "unique_place"
+    PARK = "park"
+    MUSEUM = "museum"
+    TEMPLE = "temple"
+    MONUMENT = "monument"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=sa.Column(sa.String(150), nullable=False, unique=True))
+    email: str = Field(default="", sa_column=sa.Column(sa.String(254), nullable=False, index=True))
+    password: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
+    is_active: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    is_staff: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    is_superuser: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    date_joined: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+    last_login: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+
+class District(SQLModel, table=True):
+    __tablename__ = "districts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    abbreviation: str = Field(default="", sa_column=sa.Column(sa.String(10), nullable=False))
+    image: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+
+
+class Place(SQLModel, table=True):
+    __tablename__ = "places"
+    __table_args__ = (sa.Index("ix_places_latitude_longitude", "latitude", "longitude"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    short_description: str = Field(default="", sa_column=sa.Column(sa.String(300), nullable=False))
+    full_description: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    longitude: Decimal = Field(sa_column=sa.Column(Coordinate, nullable=False))
+    latitude: Decimal = Field(sa_column=sa.Column(Coordinate, nullable=False))
+    type: PlaceType = Field(
+        default=PlaceType.UNIQUE_PLACE,
+        sa_column=sa.Column(
+            sa.Enum(
+                PlaceType,
+                native_enum=False,
+                length=32,
+                values_callable=lambda e: [m.value for m in e],
+                validate_strings=True,
+            ),
+            nullable=False,
+        ),
+    )
+    district_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("districts.id", ondelete="RESTRICT"),
+            nullable=False,
+            index=True,
+        )
+    )
+
+
+class PlaceImage(SQLModel, table=True):
+    __tablename__ = "place_images"
+
+    id: int | None = Field(default=None, primary_key=True)
+    image: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    place_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("places.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+
+
+class BlacklistedToken(SQLModel, table=True):
+    """Refresh tokens that were rotated or logged out; shared by every worker via the database."""
+
+    __tablename__ = "token_blacklist"
+
+    jti: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    user_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, index=True))
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
+    blacklisted_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+
+
+metadata = SQLModel.metadata

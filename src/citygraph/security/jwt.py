@@ -1,0 +1,98 @@
+"""JWTs in djangorestframework-simplejwt's layout, so tokens move between the two services.
+
+Claims: ``token_type`` (``access``/``refresh``), ``exp``, ``iat``, ``jti`` (uuid4 hex) and
+``user_id``. HS256 over the secret key by default; RS256/ES256 with a key pair when configured.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import jwt
+
+from citygraph.config import Settings
+from citygraph.domain.errors import TokenInvalid
+
+TokenType = Literal["access", "refresh"]
+INVALID_OR_EXPIRED = "Token is invalid or expired"
+WRONG_TYPE = "Token has wrong type"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    token_type: TokenType
+    user_id: int
+    jti: str
+    exp: datetime
+    iat: datetime
+
+
+def _signing_key(settings: Settings) -> str | bytes:
+    if settings.jwt_algorithm == "HS256":
+        return settings.secret_key
+    if settings.jwt_private_key_file is None:
+        raise RuntimeError(f"{settings.jwt_algorithm} needs CITYGRAPH_JWT_PRIVATE_KEY_FILE")
+    return settings.jwt_private_key_file.read_bytes()
+
+
+def _verifying_key(settings: Settings) -> str | bytes:
+    if settings.jwt_algorithm == "HS256":
+        return settings.secret_key
+    if settings.jwt_public_key_file is None:
+        raise RuntimeError(f"{settings.jwt_algorithm} needs CITYGRAPH_JWT_PUBLIC_KEY_FILE")
+    return settings.jwt_public_key_file.read_bytes()
+
+
+def lifetime(settings: Settings, token_type: TokenType) -> timedelta:
+    seconds = (
+        settings.access_token_lifetime
+        if token_type == "access"
+        else settings.refresh_token_lifetime
+    )
+    return timedelta(seconds=seconds)
+
+
+def encode(
+    settings: Settings, token_type: TokenType, user_id: int, *, now: datetime | None = None
+) -> str:
+    issued = now or datetime.now(UTC)
+    payload: dict[str, Any] = {
+        "token_type": token_type,
+        "exp": int((issued + lifetime(settings, token_type)).timestamp()),
+        "iat": int(issued.timestamp()),
+        "jti": uuid.uuid4().hex,
+        "user_id": user_id,
+    }
+    return jwt.encode(payload, _signing_key(settings), algorithm=settings.jwt_algorithm)
+
+
+def decode(settings: Settings, token: str, expected_type: TokenType) -> TokenClaims:
+    """Verify signature, expiry and type; raise ``TokenInvalid`` with simplejwt's message."""
+    try:
+        payload = jwt.decode(
+            token,
+            _verifying_key(settings),
+            algorithms=[settings.jwt_algorithm],
+            options={"require": ["exp", "token_type", "jti", "user_id"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise TokenInvalid(INVALID_OR_EXPIRED, token_type=expected_type) from exc
+    if payload.get("token_type") != expected_type:
+        raise TokenInvalid(WRONG_TYPE, token_type=expected_type)
+    user_id = payload.get("user_id")
+    if isinstance(user_id, bool) or not isinstance(user_id, int | str):
+        raise TokenInvalid(INVALID_OR_EXPIRED, token_type=expected_type)
+    try:
+        uid = int(user_id)
+    except ValueError as exc:
+        raise TokenInvalid(INVALID_OR_EXPIRED, token_type=expected_type) from exc
+    return TokenClaims(
+        token_type=expected_type,
+        user_id=uid,
+        jti=str(payload["jti"]),
+        exp=datetime.fromtimestamp(int(payload["exp"]), UTC),
+        iat=datetime.fromtimestamp(int(payload.get("iat", payload["exp"])), UTC),
+    )

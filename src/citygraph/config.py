@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEV_SECRET_KEY = "citygraph-development-secret-key-do-not-use-in-production"  # noqa: S105
+DEV_SECRET_KEY = "citygraph-development-secret-key-do-not-use-in-production"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/citygraph.sqlite3"
 
 

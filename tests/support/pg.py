@@ -22,10 +22,10 @@ class PostgresDatabase:
         if self.admin_url is None:
             return
         name = make_url(self.url).database
-        asyncio.run(_execute(self.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(execute(self.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _execute(url: str, sql: str) -> None:
+async def execute(url: str, sql: str) -> None:
     connection = await asyncpg.connect(url.replace("+asyncpg", ""), timeout=5)
     try:
         await connection.execute(sql)
@@ -33,14 +33,23 @@ async def _execute(url: str, sql: str) -> None:
         await connection.close()
 
 
-def provision_postgres() -> PostgresDatabase | None:
+def server_url() -> str:
+    """A maintenance connection to the server that holds the test databases."""
     given = os.environ.get("CITYGRAPH_TEST_POSTGRES_URL")
     if given:
+        return make_url(given).set(database="postgres").render_as_string(hide_password=False)
+    return os.environ.get("CITYGRAPH_TEST_POSTGRES_SERVER", DEFAULT_SERVER)
+
+
+def provision_postgres(*, fresh: bool = False) -> PostgresDatabase | None:
+    """The run's database (``CITYGRAPH_TEST_POSTGRES_URL``) or, with ``fresh``, a new one."""
+    given = os.environ.get("CITYGRAPH_TEST_POSTGRES_URL")
+    if given and not fresh:
         return PostgresDatabase(url=given, admin_url=None)
-    admin_url = os.environ.get("CITYGRAPH_TEST_POSTGRES_SERVER", DEFAULT_SERVER)
+    admin_url = server_url()
     name = f"citygraph_test_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_execute(admin_url, f'CREATE DATABASE "{name}"'))
+        asyncio.run(execute(admin_url, f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError, TimeoutError):
         return None
     url = make_url(admin_url).set(drivername="postgresql+asyncpg", database=name)

@@ -1,0 +1,49 @@
+# The README's two commands are `make serve` and `make test`; .ci/run calls these targets too.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve test lint bench install install-test assets schema clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.runtime-installed
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+# GraphiQL's browser assets and the graphql-http audit, from the npm registry (never a CDN).
+assets/node_modules/.installed: assets/package.json assets/package-lock.json
+	cd assets && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.runtime-installed assets/node_modules/.installed
+install-test: $(VENV)/.test-installed assets/node_modules/.installed
+assets: assets/node_modules/.installed
+
+serve: install
+	$(BIN)/citygraph serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install-test
+	$(BIN)/python bench/login_contention.py
+
+schema: install
+	$(BIN)/citygraph export-schema > schema.graphql
+
+clean:
+	rm -rf $(VENV) var dist build test-artifacts assets/node_modules

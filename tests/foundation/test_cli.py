@@ -46,7 +46,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 def counts(path: Path) -> tuple[int, int, int]:
     with sqlite3.connect(path) as db:
         return tuple(  # type: ignore[return-value]
-            db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("districts", "places", "place_images")
         )
 
@@ -68,8 +68,15 @@ def test_migrate_load_demo_is_idempotent(env: dict[str, str], tmp_path: Path) ->
 def test_users_commands_and_one_line_errors(env: dict[str, str], tmp_path: Path) -> None:
     assert run(["migrate"], env, tmp_path).returncode == 0
     created = run(
-        ["createsuperuser", "--username", "boss", "--email", "boss@example.com",
-         "--password", "Kremlin-1147-walls"],
+        [
+            "createsuperuser",
+            "--username",
+            "boss",
+            "--email",
+            "boss@example.com",
+            "--password",
+            "Kremlin-1147-walls",
+        ],
         env,
         tmp_path,
     )
@@ -84,7 +91,15 @@ def test_users_commands_and_one_line_errors(env: dict[str, str], tmp_path: Path)
     assert "Traceback" not in missing.stderr
 
     duplicate = run(
-        ["createsuperuser", "--username", "boss", "--email", "", "--password", "Kremlin-1147-walls"],
+        [
+            "createsuperuser",
+            "--username",
+            "boss",
+            "--email",
+            "",
+            "--password",
+            "Kremlin-1147-walls",
+        ],
         env,
         tmp_path,
     )

@@ -47,8 +47,7 @@ async def test_readyz_follows_postgres_availability(tmp_path: Path) -> None:
             await execute(database.admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
             await execute(
                 database.admin_url,
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                f"WHERE datname = '{name}'",  # noqa: S608
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
             )
             down = await client.get("/readyz")
             assert down.status_code == 503

@@ -20,7 +20,9 @@ def _fresh_url(backend: str, tmp_path: Path) -> tuple[str, PostgresDatabase | No
     return database.url, database
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def test_migrations_from_empty_match_models(backend: str, tmp_path: Path) -> None:
     url, database = _fresh_url(backend, tmp_path)
     try:

@@ -40,7 +40,7 @@ async def test_coordinates_round_trip_exactly(services: Services) -> None:
     async with services.sessions() as session:
         places = (await session.exec(select(Place).order_by(Place.id))).all()  # type: ignore[arg-type]
     assert [(p.latitude, p.longitude) for p in places] == COORDINATES
-    assert [str(p.latitude) for p in places][0] == "55.753930"
+    assert str(places[0].latitude) == "55.753930"
     assert all(p.type is PlaceType.UNIQUE_PLACE for p in places)
 
 
@@ -55,10 +55,11 @@ async def test_deleting_a_district_with_places_is_refused(services: Services) ->
                 district_id=district_id,
             )
         )
-    with pytest.raises(IntegrityError):
-        async with session_scope(services.sessions) as session:
-            district = await session.get(District, district_id)
-            await session.delete(district)
+    async with services.sessions() as session:
+        district = await session.get(District, district_id)
+        await session.delete(district)
+        with pytest.raises(IntegrityError):
+            await session.commit()
     async with services.sessions() as session:
         assert await session.get(District, district_id) is not None
 

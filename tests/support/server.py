@@ -1,4 +1,4 @@
-"""A real uvicorn server on 127.0.0.1, in a thread, for tests that need a socket (browser, audit)."""
+"""A real uvicorn on 127.0.0.1, in a thread, for tests that need a socket (browser, audit)."""
 
 from __future__ import annotations
 

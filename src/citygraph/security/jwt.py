@@ -56,13 +56,23 @@ def lifetime(settings: Settings, token_type: TokenType) -> timedelta:
 
 
 def encode(
-    settings: Settings, token_type: TokenType, user_id: int, *, now: datetime | None = None
+    settings: Settings,
+    token_type: TokenType,
+    user_id: int,
+    *,
+    now: datetime | None = None,
+    issued_at: datetime | None = None,
 ) -> str:
+    """A signed token; ``exp`` counts from ``now``.
+
+    ``issued_at`` overrides ``iat``: simplejwt copies the refresh token's ``iat`` into the access
+    tokens it mints from it, and so do we.
+    """
     issued = now or datetime.now(UTC)
     payload: dict[str, Any] = {
         "token_type": token_type,
         "exp": int((issued + lifetime(settings, token_type)).timestamp()),
-        "iat": int(issued.timestamp()),
+        "iat": int((issued_at or issued).timestamp()),
         "jti": uuid.uuid4().hex,
         "user_id": user_id,
     }
@@ -96,3 +106,17 @@ def decode(settings: Settings, token: str, expected_type: TokenType) -> TokenCla
         exp=datetime.fromtimestamp(int(payload["exp"]), UTC),
         iat=datetime.fromtimestamp(int(payload.get("iat", payload["exp"])), UTC),
     )
+
+
+def decode_untyped(settings: Settings, token: str) -> dict[str, Any]:
+    """simplejwt's ``UntypedToken``: signature, expiry and a ``jti``, whatever the token type."""
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            token,
+            _verifying_key(settings),
+            algorithms=[settings.jwt_algorithm],
+            options={"require": ["exp", "jti"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise TokenInvalid(INVALID_OR_EXPIRED) from exc
+    return payload

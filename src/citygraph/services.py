@@ -11,6 +11,8 @@ from starlette.requests import HTTPConnection
 
 from citygraph.config import Settings
 from citygraph.db import create_engine, create_sessionmaker
+from citygraph.mail import Mailer
+from citygraph.ratelimit import RateLimiter
 
 
 @dataclass
@@ -18,8 +20,16 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    # Optional collaborators that later layers attach (mailer, rate limiter...).
+    # Optional collaborators that later layers attach.
     extras: dict[str, Any] = field(default_factory=dict)
+    # Account e-mail (SMTP or the log) and login/registration rate limits (memory or Redis),
+    # built from ``settings``; replace the attributes to substitute them.
+    mailer: Mailer = field(init=False)
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.mailer = Mailer(self.settings)
+        self.limiter = RateLimiter(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -1,0 +1,181 @@
+"""Outgoing e-mail: account activation and password-reset messages, in Russian and English.
+
+Transport: ``aiosmtplib`` when ``CITYGRAPH_SMTP_URL`` is set, for example
+``smtp://user:pass@mail.example.com:587?starttls=1`` (STARTTLS), ``smtps://user:pass@host``
+(implicit TLS, port 465) or ``smtp://127.0.0.1:1025`` (no authentication). Query parameters:
+``starttls=1|0`` (default: use STARTTLS when the server offers it) and ``timeout`` (seconds,
+default 10). Without an SMTP URL the message is written to the ``citygraph.mail`` log instead,
+which is what development wants (the activation link appears in the server output).
+
+Links are ``settings.frontend_url`` joined with ``settings.activation_url_template`` /
+``settings.password_reset_url_template`` (djoser's ``ACTIVATION_URL`` and
+``PASSWORD_RESET_CONFIRM_URL``, with ``{uid}`` and ``{token}``); a template that is already an
+absolute URL is used as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+from citygraph.config import Settings
+
+log = logging.getLogger("citygraph.mail")
+
+DEFAULT_TIMEOUT = 10.0
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class MailConfigurationError(ValueError):
+    """``CITYGRAPH_SMTP_URL`` cannot be understood."""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    hostname: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool
+    start_tls: bool | None
+    timeout: float
+
+
+def parse_smtp_url(url: str) -> SmtpConfig:
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise MailConfigurationError("CITYGRAPH_SMTP_URL must start with smtp:// or smtps://")
+    if not parts.hostname:
+        raise MailConfigurationError("CITYGRAPH_SMTP_URL has no host")
+    query = {key: values[-1].lower() for key, values in parse_qs(parts.query).items()}
+    start_tls: bool | None = None
+    if "starttls" in query:
+        if query["starttls"] not in _TRUE | _FALSE:
+            raise MailConfigurationError("starttls must be 1 or 0")
+        start_tls = query["starttls"] in _TRUE
+    use_tls = parts.scheme == "smtps"
+    try:
+        timeout = float(query.get("timeout", DEFAULT_TIMEOUT))
+        port = parts.port or (465 if use_tls else 25)
+    except ValueError as exc:
+        raise MailConfigurationError(f"CITYGRAPH_SMTP_URL: {exc}") from exc
+    return SmtpConfig(
+        hostname=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        use_tls=use_tls,
+        start_tls=False if use_tls else start_tls,
+        timeout=timeout,
+    )
+
+
+class Mailer:
+    """Sends one plain-text UTF-8 message per call; SMTP when configured, the log otherwise."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.smtp = parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
+
+    def build(self, to: str, subject: str, body: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.settings.mail_from
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain="citygraph")
+        message.set_content(body, charset="utf-8")
+        return message
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        """Deliver a message; raises ``aiosmtplib.SMTPException``/``OSError`` on failure."""
+        message = self.build(to, subject, body)
+        if self.smtp is None:
+            log.info("e-mail (no CITYGRAPH_SMTP_URL set) to %s: %s\n%s", to, subject, body)
+            return
+        await aiosmtplib.send(
+            message,
+            hostname=self.smtp.hostname,
+            port=self.smtp.port,
+            username=self.smtp.username,
+            password=self.smtp.password,
+            use_tls=self.smtp.use_tls,
+            start_tls=self.smtp.start_tls,
+            timeout=self.smtp.timeout,
+        )
+
+    async def send_quietly(self, to: str, subject: str, body: str) -> bool:
+        """``send``, logging instead of raising: a mail outage must not fail a registration."""
+        try:
+            await self.send(to, subject, body)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            log.exception("could not send e-mail %r to %s", subject, to)
+            return False
+        return True
+
+
+def account_link(settings: Settings, template: str, uid: str, token: str) -> str:
+    path = template.format(uid=uid, token=token)
+    if "://" in path:
+        return path
+    return f"{settings.frontend_url.rstrip('/')}/{path.lstrip('/')}"
+
+
+def _lifetime_text(seconds: int) -> tuple[str, str]:
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} дн.", f"{days} day{'s' if days != 1 else ''}"
+    hours = max(1, round(seconds / 3600))
+    return f"{hours} ч.", f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def activation_message(settings: Settings, username: str, uid: str, token: str) -> tuple[str, str]:
+    link = account_link(settings, settings.activation_url_template, uid, token)
+    ru_time, en_time = _lifetime_text(settings.account_token_lifetime)
+    subject = "Активация аккаунта citygraph / Activate your citygraph account"
+    body = (
+        f"Здравствуйте, {username}!\n\n"
+        "Вы зарегистрировались в citygraph — путеводителе по Москве. "
+        "Чтобы активировать аккаунт, откройте ссылку:\n\n"
+        f"{link}\n\n"
+        f"Ссылка действует {ru_time} и срабатывает один раз. "
+        "Если вы не регистрировались, просто не отвечайте на это письмо.\n\n"
+        "---\n\n"
+        f"Hello {username},\n\n"
+        "You signed up for citygraph, the Moscow city guide. "
+        "To activate your account, open this link:\n\n"
+        f"{link}\n\n"
+        f"The link is valid for {en_time} and works once. "
+        "If you did not sign up, simply ignore this message.\n"
+    )
+    return subject, body
+
+
+def password_reset_message(
+    settings: Settings, username: str, uid: str, token: str
+) -> tuple[str, str]:
+    link = account_link(settings, settings.password_reset_url_template, uid, token)
+    ru_time, en_time = _lifetime_text(settings.account_token_lifetime)
+    subject = "Сброс пароля citygraph / Reset your citygraph password"
+    body = (
+        f"Здравствуйте, {username}!\n\n"
+        "Кто-то (надеемся, вы) запросил сброс пароля для вашего аккаунта citygraph. "
+        "Чтобы задать новый пароль, откройте ссылку:\n\n"
+        f"{link}\n\n"
+        f"Ссылка действует {ru_time} и срабатывает один раз. "
+        "Если вы не запрашивали сброс, ничего делать не нужно: пароль останется прежним.\n\n"
+        "---\n\n"
+        f"Hello {username},\n\n"
+        "Someone (hopefully you) asked to reset the password of your citygraph account. "
+        "To choose a new password, open this link:\n\n"
+        f"{link}\n\n"
+        f"The link is valid for {en_time} and works once. "
+        "If you did not ask for this, do nothing: your password stays as it is.\n"
+    )
+    return subject, body

@@ -1,0 +1,78 @@
+"""Rate limits for logins and registrations, shared by every worker when Redis is configured.
+
+Built on the ``limits`` library with its moving-window strategy. Counters live in process memory
+by default (fine for one process) and in Redis when ``CITYGRAPH_REDIS_URL`` is set, so that all
+workers and machines count together. Limits are ``limits`` strings
+(``CITYGRAPH_RATE_LIMIT_LOGIN=10/minute``, ``CITYGRAPH_RATE_LIMIT_REGISTER=20/hour``) and apply
+separately per client address and per username: an attempt must pass both.
+
+The check runs inside the domain functions (``tokens.create_token_pair``,
+``accounts.register``), before any password hashing, so every face is covered and a GraphQL
+document with many aliased ``tokenCreate`` fields spends one attempt per field.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from citygraph.config import Settings
+from citygraph.domain.errors import RateLimited
+
+DEFAULT_KEY_PREFIX = "citygraph-rl"
+log = logging.getLogger("citygraph.ratelimit")
+
+
+def _redis_uri(url: str) -> str:
+    """``redis://`` / ``rediss://`` URLs as ``limits`` wants them for its asyncio storage."""
+    for scheme in ("redis://", "rediss://", "redis+unix://"):
+        if url.startswith(scheme):
+            return f"async+{url}"
+    return url
+
+
+class RateLimiter:
+    def __init__(self, settings: Settings, *, key_prefix: str = DEFAULT_KEY_PREFIX) -> None:
+        self.storage: Storage
+        if settings.redis_url:
+            self.storage = RedisStorage(
+                _redis_uri(settings.redis_url), implementation="coredis", key_prefix=key_prefix
+            )
+        else:
+            self.storage = MemoryStorage()
+        self.strategy = MovingWindowRateLimiter(self.storage)
+        self.limits: dict[str, RateLimitItem] = {
+            "login": parse(settings.rate_limit_login),
+            "register": parse(settings.rate_limit_register),
+        }
+
+    async def hit(self, action: str, keys: Sequence[tuple[str, str | None]]) -> None:
+        """Count one attempt of ``action`` under each ``(kind, value)`` key (``None`` skips).
+
+        Raises ``RateLimited(retry_after)`` when any key is over its limit; the attempt is then
+        not counted for the keys after it.
+        """
+        item = self.limits[action]
+        for kind, value in keys:
+            if value is None:
+                continue
+            identifiers = (action, kind, value)
+            try:
+                allowed = await self.strategy.hit(item, *identifiers)
+                if not allowed:
+                    stats = await self.strategy.get_window_stats(item, *identifiers)
+            except self.storage.base_exceptions:
+                # Fail open: an unreachable Redis must not lock every user out. Logged loudly.
+                log.exception("rate-limit storage failed; allowing %s for %s", action, kind)
+                continue
+            if not allowed:
+                raise RateLimited(max(1, math.ceil(stats.reset_time - time.time())))
+
+    async def reset(self) -> None:
+        await self.storage.reset()

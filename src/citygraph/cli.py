@@ -18,9 +18,10 @@ from sqlmodel import select
 from citygraph import __version__, migrate
 from citygraph.config import ConfigurationError, Settings
 from citygraph.db import session_scope
-from citygraph.domain import accounts
+from citygraph.domain import accounts, tokens
 from citygraph.domain.errors import DomainError, InvalidInput
 from citygraph.models import District
+from citygraph.security import validators
 from citygraph.security.permissions import SYSTEM
 from citygraph.services import Services
 
@@ -101,12 +102,28 @@ def cmd_createsuperuser(settings: Settings, args: argparse.Namespace) -> None:
 
     async def work(services: Services) -> str:
         async with session_scope(services.sessions) as session:
+            # The same rules as registration (Django's createsuperuser runs the validators too).
+            await accounts.validate_new_account(
+                session, username=username.strip(), email=email.strip(), password=password.strip()
+            )
             user = await accounts.create_superuser(
-                session, settings, username=username, email=email, password=password
+                session,
+                settings,
+                username=validators.normalize_username(username.strip()),
+                email=validators.normalize_email(email),
+                password=password.strip(),
             )
             return f"superuser {user.username!r} created (id {user.id})"
 
     print(_run(settings, work))
+
+
+def cmd_prune_tokens(settings: Settings, _args: argparse.Namespace) -> None:
+    async def work(services: Services) -> int:
+        async with session_scope(services.sessions) as session:
+            return await tokens.prune_blacklist(session)
+
+    print(f"removed {_run(settings, work)} expired blacklisted tokens")
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> None:
@@ -157,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("action", choices=["activate", "deactivate"])
     users.add_argument("username")
     users.set_defaults(handler=cmd_users)
+
+    sub.add_parser(
+        "prune-tokens", help="delete expired entries from the refresh-token blacklist"
+    ).set_defaults(handler=cmd_prune_tokens)
 
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         handler=cmd_export_schema

@@ -1,18 +1,65 @@
-"""User accounts: creation, lookup and activation."""
+"""User accounts: registration, activation, login checks, passwords and profiles.
+
+Behaviour follows the original stack (Django 5.2 ``User``, djoser 2.3 ``UserViewSet`` with
+``SEND_ACTIVATION_EMAIL``): the same validation messages in the same order, the same one-time
+``uid``/``token`` links, the same ``Stale token for given user.`` answer to a reused activation
+link. Text inputs are stripped of surrounding whitespace first, as DRF's ``CharField`` does, so an
+account registered through either face logs in through the other.
+
+Every function takes the session of the current unit of work; ``register`` commits it itself
+(before mailing, so no database lock is held while talking to the SMTP server).
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+from datetime import UTC, datetime
+
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from citygraph import mail
 from citygraph.config import Settings
-from citygraph.domain.errors import InvalidInput, NotFound
+from citygraph.domain import account_tokens
+from citygraph.domain.errors import (
+    AuthenticationFailed,
+    FieldErrors,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
 from citygraph.models import User
-from citygraph.security import passwords
-from citygraph.security.permissions import Actor, require_staff
+from citygraph.security import passwords, validators
+from citygraph.security.permissions import (
+    Actor,
+    is_staff,
+    require_staff,
+    require_user,
+)
+from citygraph.services import Services
+
+log = logging.getLogger("citygraph.accounts")
 
 DUPLICATE_USERNAME = "A user with that username already exists."
+# djoser 2.3 ``constants.Messages``.
+INVALID_UID = "Invalid user id or user doesn't exist."
+INVALID_TOKEN = "Invalid token for given user."
+STALE_TOKEN = "Stale token for given user."
+INVALID_PASSWORD = "Invalid password."
+# DRF ``IntegerField``.
+INVALID_INTEGER = "A valid integer is required."
+STRING_TOO_LARGE = "String value too large."
+_MAX_INTEGER_STRING = 1000
+_MAX_ID = 2**63 - 1
+_DRF_DECIMAL_SUFFIX = re.compile(r"\.0*\s*$")
+
+
+def validate_password(password: str, *, username: str | None, email: str | None) -> list[str]:
+    """Django's default password validators (plus the 72-byte bcrypt limit), messages in order."""
+    return validators.validate_password(password, username=username, email=email)
 
 
 async def get_user_by_username(session: AsyncSession, username: str) -> User | None:
@@ -31,7 +78,7 @@ async def create_user(
     is_staff: bool = False,
     is_superuser: bool = False,
 ) -> User:
-    """Insert a user; the unique index decides races, so exactly one of two twins wins."""
+    """Insert a user without validation; the unique index decides races (one twin wins)."""
     user = User(
         username=username,
         email=email,
@@ -49,19 +96,6 @@ async def create_user(
     return user
 
 
-async def set_user_active(
-    session: AsyncSession, actor: Actor, username: str, *, active: bool
-) -> User:
-    require_staff(actor)
-    user = await get_user_by_username(session, username)
-    if user is None:
-        raise NotFound(f"No user named {username!r}.")
-    user.is_active = active
-    session.add(user)
-    await session.flush()
-    return user
-
-
 async def create_superuser(
     session: AsyncSession, settings: Settings, *, username: str, email: str, password: str
 ) -> User:
@@ -75,3 +109,289 @@ async def create_superuser(
         is_staff=True,
         is_superuser=True,
     )
+
+
+async def validate_new_account(
+    session: AsyncSession, *, username: str, email: str, password: str
+) -> None:
+    """All registration checks, raising ``InvalidInput`` as the original would.
+
+    Field checks first (keys in djoser's serializer order: email, username, password); the
+    password validators run only when those pass, exactly like ``UserCreateSerializer.validate``.
+    """
+    errors = FieldErrors()
+    for message in validators.email_problems(email):
+        errors.add("email", message)
+    username_messages = validators.username_problems(username)
+    if username and await get_user_by_username(session, validators.normalize_username(username)):
+        # DRF's validator order: the character rule, uniqueness, then the length limit.
+        position = 1 if validators.INVALID_USERNAME in username_messages else 0
+        username_messages.insert(position, DUPLICATE_USERNAME)
+    for message in username_messages:
+        errors.add("username", message)
+    for message in validators.password_field_problems(password):
+        errors.add("password", message)
+    errors.raise_if_any()
+    problems = validate_password(password, username=username, email=email)
+    if problems:
+        raise InvalidInput({"password": problems})
+
+
+async def register(
+    session: AsyncSession,
+    services: Services,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    client_address: str | None = None,
+) -> User:
+    """Create an inactive account and mail its activation link (when it has an e-mail address).
+
+    Rate-limited per client address and per username (``RateLimited``). Commits the session.
+    """
+    username, email, password = username.strip(), email.strip(), password.strip()
+    await services.limiter.hit("register", [("address", client_address), ("username", username)])
+    await validate_new_account(session, username=username, email=email, password=password)
+    user = await create_user(
+        session,
+        services.settings,
+        username=validators.normalize_username(username),
+        email=validators.normalize_email(email),
+        password=password,
+    )
+    await session.commit()
+    if user.email:
+        await _send_activation(services, user)
+    return user
+
+
+async def _send_activation(services: Services, user: User) -> None:
+    assert user.id is not None
+    uid = account_tokens.encode_uid(user.id)
+    token = account_tokens.make_token(user, services.settings.secret_key)
+    subject, body = mail.activation_message(services.settings, user.username, uid, token)
+    await services.mailer.send_quietly(user.email, subject, body)
+
+
+async def authenticate(
+    session: AsyncSession, settings: Settings, username: str, password: str
+) -> User:
+    """The active user with these credentials, or ``AuthenticationFailed`` (one message for all).
+
+    An unknown username costs one bcrypt check too, so timing does not tell accounts apart.
+    """
+    user = await get_user_by_username(session, username.strip())
+    if user is None:
+        await passwords.dummy_check(settings.bcrypt_rounds)
+        raise AuthenticationFailed
+    if not await passwords.check_password(password.strip(), user.password) or not user.is_active:
+        raise AuthenticationFailed
+    return user
+
+
+async def _user_from_uid_and_token(
+    session: AsyncSession, settings: Settings, uid: str, token: str
+) -> User:
+    pk = account_tokens.decode_uid(uid)
+    user = await session.get(User, pk) if pk is not None else None
+    if user is None:
+        raise InvalidInput.single("uid", INVALID_UID)
+    if not account_tokens.check_token(
+        user, token, settings.secret_key, settings.account_token_lifetime
+    ):
+        raise InvalidInput.single("token", INVALID_TOKEN)
+    return user
+
+
+async def activate_account(session: AsyncSession, settings: Settings, uid: str, token: str) -> User:
+    """djoser's activation: bad uid/token -> ``InvalidInput``; already active -> stale (403)."""
+    user = await _user_from_uid_and_token(session, settings, uid, token)
+    if user.is_active:
+        raise PermissionDenied(STALE_TOKEN)
+    user.is_active = True
+    session.add(user)
+    await session.flush()
+    return user
+
+
+def _email_for_lookup(email: str) -> str:
+    email = email.strip()
+    problems = validators.email_problems(email) if email else [validators.BLANK]
+    if problems:
+        raise InvalidInput({"email": problems})
+    return validators.normalize_email(email)
+
+
+async def _users_with_email(session: AsyncSession, email: str, *, active: bool) -> list[User]:
+    result = await session.exec(
+        select(User).where(User.email == email, User.is_active == active).order_by(col(User.id))
+    )
+    # Django's ``has_usable_password``: unusable hashes start with "!".
+    return [user for user in result.all() if not user.password.startswith("!")]
+
+
+async def resend_activation(session: AsyncSession, services: Services, email: str) -> None:
+    """Re-send the activation link to inactive accounts with this address; silent otherwise."""
+    for user in await _users_with_email(session, _email_for_lookup(email), active=False):
+        await _send_activation(services, user)
+
+
+async def request_password_reset(session: AsyncSession, services: Services, email: str) -> None:
+    """Mail a reset link to active accounts with this address; unknown addresses get nothing."""
+    for user in await _users_with_email(session, _email_for_lookup(email), active=True):
+        assert user.id is not None
+        uid = account_tokens.encode_uid(user.id)
+        token = account_tokens.make_token(user, services.settings.secret_key)
+        subject, body = mail.password_reset_message(services.settings, user.username, uid, token)
+        await services.mailer.send_quietly(user.email, subject, body)
+
+
+def _new_password_problems(new_password: str, *, user: User | None) -> list[str]:
+    problems = validators.password_field_problems(new_password)
+    if problems:
+        return problems
+    if user is None:
+        return validate_password(new_password, username=None, email=None)
+    return validate_password(new_password, username=user.username, email=user.email)
+
+
+async def confirm_password_reset(
+    session: AsyncSession, settings: Settings, uid: str, token: str, new_password: str
+) -> None:
+    """djoser's ``reset_password_confirm``; the link works once (the password hash changes).
+
+    Order as in djoser: the new password's own problems, then ``uid``, then ``token``; the
+    similarity to the account's username/e-mail (which djoser skips here) is checked last.
+    """
+    new_password = new_password.strip()
+    problems = _new_password_problems(new_password, user=None)
+    if problems:
+        raise InvalidInput({"new_password": problems})
+    user = await _user_from_uid_and_token(session, settings, uid, token)
+    problems = _new_password_problems(new_password, user=user)
+    if problems:
+        raise InvalidInput({"new_password": problems})
+    user.password = await passwords.hash_password(new_password, settings.bcrypt_rounds)
+    user.last_login = datetime.now(UTC)
+    session.add(user)
+    await session.flush()
+
+
+async def change_password(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Actor,
+    current_password: str,
+    new_password: str,
+) -> None:
+    """djoser's ``set_password``: ``current_password`` must match, then the validators run."""
+    account = require_user(actor)
+    user = await session.get(User, account.id)
+    if user is None:
+        raise NotFound
+    current_password, new_password = current_password.strip(), new_password.strip()
+    errors = FieldErrors()
+    if not current_password:
+        errors.add("current_password", validators.BLANK)
+    elif not await passwords.check_password(current_password, user.password):
+        errors.add("current_password", INVALID_PASSWORD)
+    if not new_password:
+        errors.add("new_password", validators.BLANK)
+    errors.raise_if_any()
+    problems = _new_password_problems(new_password, user=user)
+    if problems:
+        raise InvalidInput({"new_password": problems})
+    user.password = await passwords.hash_password(new_password, settings.bcrypt_rounds)
+    session.add(user)
+    await session.flush()
+
+
+async def set_user_active(
+    session: AsyncSession, actor: Actor, username: str, *, active: bool
+) -> User:
+    require_staff(actor)
+    user = await get_user_by_username(session, username)
+    if user is None:
+        raise NotFound(f"No user named {username!r}.")
+    user.is_active = active
+    session.add(user)
+    await session.flush()
+    return user
+
+
+def _parse_id(user_id: int | str) -> int | None:
+    """An account number from an int or a decimal string; ``None`` when it cannot name one."""
+    if isinstance(user_id, int):
+        number = user_id
+    elif user_id.isascii() and user_id.isdigit() and len(user_id) <= 20:
+        number = int(user_id)
+    else:
+        return None
+    return number if 0 < number <= _MAX_ID else None
+
+
+async def set_active_by_id(
+    session: AsyncSession, actor: Actor, user_id: int | str, active: bool
+) -> User:
+    """Staff switch an account on or off (``activateUser``/``deactivateUser``)."""
+    require_staff(actor)
+    number = _parse_id(user_id)
+    user = await session.get(User, number) if number is not None else None
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    user.is_active = active
+    session.add(user)
+    await session.flush()
+    return user
+
+
+def current_user(actor: Actor) -> User:
+    """The signed-in account (``Query.me``, ``/auth/users/me/``)."""
+    return require_user(actor)
+
+
+async def get_profile(session: AsyncSession, actor: Actor, user_id: int | str) -> User:
+    """One account, for its owner or staff (checked first); ``NotFound`` when there is none."""
+    if actor is None:
+        raise NotAuthenticated
+    if not is_staff(actor) and not (isinstance(actor, User) and str(actor.id) == str(user_id)):
+        raise PermissionDenied
+    number = _parse_id(user_id)
+    user = await session.get(User, number) if number is not None else None
+    if user is None:
+        raise NotFound
+    return user
+
+
+def _parse_drf_integer(raw: str) -> int:
+    if len(raw) > _MAX_INTEGER_STRING:
+        raise InvalidInput.single("id", STRING_TOO_LARGE)
+    try:
+        return int(_DRF_DECIMAL_SUFFIX.sub("", raw))
+    except ValueError as exc:
+        raise InvalidInput.single("id", INVALID_INTEGER) from exc
+
+
+async def profiles_for(
+    session: AsyncSession, actor: Actor, user_id: int | str | None
+) -> list[User]:
+    """``GET /api/v1/profile/?id=``: the original's rules, permission first.
+
+    ``user_id`` is the raw query value (the last one when repeated) or an int. Non-staff may ask
+    only for ``str(their id)`` exactly; anything else is ``PermissionDenied``. For staff a missing
+    id is ``InvalidInput`` (``This field is required.``), a non-integer ``A valid integer is
+    required.``, and an unknown or out-of-range id an empty list.
+    """
+    account = require_user(actor)
+    if not is_staff(account):
+        if user_id is None or str(user_id) != str(account.id):
+            raise PermissionDenied
+        return [account]
+    if user_id is None:
+        raise InvalidInput.single("id", validators.REQUIRED)
+    number = user_id if isinstance(user_id, int) else _parse_drf_integer(user_id)
+    if not 0 < number <= _MAX_ID:
+        return []
+    user = await session.get(User, number)
+    return [user] if user is not None else []

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import anyio.to_thread
-from citygraph.demo.data import DISTRICTS
-from citygraph.demo.images import render_card
 from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from citygraph.config import Settings
+from citygraph.demo.data import DISTRICTS
+from citygraph.demo.images import render_card
 from citygraph.domain.media import store_image
 from citygraph.models import District, Place, PlaceImage, PlaceType
 

@@ -1,0 +1,1 @@
+"""Demo data set: Moscow's okrugs and well-known places."""

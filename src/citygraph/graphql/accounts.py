@@ -7,37 +7,20 @@ schema's error mapping (``InvalidInput`` -> ``BAD_USER_INPUT`` with ``extensions
 domain's (and REST's): ``username``, ``email``, ``password``, ``current_password``,
 ``new_password``, ``uid``, ``token``.
 
-The context must provide ``session`` (the request's ``AsyncSession``), ``services``
-(``citygraph.services.Services``), ``actor`` (the ``User`` from the access token, or ``None``)
-and ``client_address`` (``str | None``), as attributes.
+Database work goes through the context's ``read``/``write`` (one session per request, a commit
+per mutation field); the acting user is ``context.actor`` and the rate limits key on the
+request's client address. ``Profile`` and ``TokenPair`` are snapshots, never live ORM rows.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
 
 import strawberry
-from sqlmodel.ext.asyncio.session import AsyncSession
-from strawberry.types import Info
 
 from citygraph.domain import accounts, tokens
+from citygraph.graphql.context import GraphQLInfo
 from citygraph.models import User
-from citygraph.services import Services
-
-
-class AccountContext(Protocol):
-    @property
-    def session(self) -> AsyncSession: ...
-    @property
-    def services(self) -> Services: ...
-    @property
-    def actor(self) -> User | None: ...
-    @property
-    def client_address(self) -> str | None: ...
-
-
-AccountInfo = Info[AccountContext, None]
 
 
 @strawberry.type(description="A user account, visible to its owner and to staff.")
@@ -75,102 +58,127 @@ class TokenPair:
 # --- resolvers (plain functions: the domain does the work) ------------------------------------
 
 
-def resolve_me(info: AccountInfo) -> Profile:
+def client_address(info: GraphQLInfo) -> str | None:
+    """The caller's address (uvicorn puts the proxy-forwarded one here when trusted)."""
+    client = info.context.request.client
+    return client.host if client else None
+
+
+def resolve_me(info: GraphQLInfo) -> Profile:
     return Profile.from_user(accounts.current_user(info.context.actor))
 
 
-async def resolve_profile(info: AccountInfo, id: strawberry.ID) -> Profile:
+async def resolve_profile(info: GraphQLInfo, id: strawberry.ID) -> Profile:
     ctx = info.context
-    return Profile.from_user(await accounts.get_profile(ctx.session, ctx.actor, str(id)))
+    user = await ctx.read(lambda session: accounts.get_profile(session, ctx.actor, str(id)))
+    return Profile.from_user(user)
 
 
 async def resolve_register(
-    info: AccountInfo, username: str, password: str, email: str = ""
+    info: GraphQLInfo, username: str, password: str, email: str = ""
 ) -> Profile:
     ctx = info.context
-    user = await accounts.register(
-        ctx.session,
-        ctx.services,
-        username=username,
-        email=email,
-        password=password,
-        client_address=ctx.client_address,
+    address = client_address(info)
+    user = await ctx.write(
+        lambda session: accounts.register(
+            session,
+            ctx.services,
+            username=username,
+            email=email,
+            password=password,
+            client_address=address,
+        )
     )
     return Profile.from_user(user)
 
 
-async def resolve_activate_account(info: AccountInfo, uid: str, token: str) -> Profile:
+async def resolve_activate_account(info: GraphQLInfo, uid: str, token: str) -> Profile:
     ctx = info.context
-    user = await accounts.activate_account(ctx.session, ctx.services.settings, uid, token)
+    user = await ctx.write(
+        lambda session: accounts.activate_account(session, ctx.settings, uid, token)
+    )
     return Profile.from_user(user)
 
 
-async def resolve_resend_activation(info: AccountInfo, email: str) -> bool:
-    await accounts.resend_activation(info.context.session, info.context.services, email)
+async def resolve_resend_activation(info: GraphQLInfo, email: str) -> bool:
+    ctx = info.context
+    await ctx.write(lambda session: accounts.resend_activation(session, ctx.services, email))
     return True
 
 
-async def resolve_token_create(info: AccountInfo, username: str, password: str) -> TokenPair:
+async def resolve_token_create(info: GraphQLInfo, username: str, password: str) -> TokenPair:
     ctx = info.context
-    pair = await tokens.create_token_pair(
-        ctx.session,
-        ctx.services,
-        username=username,
-        password=password,
-        client_address=ctx.client_address,
+    address = client_address(info)
+    pair = await ctx.write(
+        lambda session: tokens.create_token_pair(
+            session, ctx.services, username=username, password=password, client_address=address
+        )
     )
     return TokenPair(access=pair.access, refresh=pair.refresh)
 
 
-async def resolve_token_refresh(info: AccountInfo, refresh: str) -> TokenPair:
-    pair = await tokens.refresh(info.context.session, info.context.services.settings, refresh)
+async def resolve_token_refresh(info: GraphQLInfo, refresh: str) -> TokenPair:
+    ctx = info.context
+    pair = await ctx.write(lambda session: tokens.refresh(session, ctx.settings, refresh))
     return TokenPair(access=pair.access, refresh=pair.refresh)
 
 
-async def resolve_token_verify(info: AccountInfo, token: str) -> bool:
-    await tokens.verify(info.context.session, info.context.services.settings, token)
+async def resolve_token_verify(info: GraphQLInfo, token: str) -> bool:
+    ctx = info.context
+    await ctx.read(lambda session: tokens.verify(session, ctx.settings, token))
     return True
 
 
-async def resolve_logout(info: AccountInfo, refresh: str) -> bool:
-    await tokens.logout(info.context.session, info.context.services.settings, refresh)
+async def resolve_logout(info: GraphQLInfo, refresh: str) -> bool:
+    ctx = info.context
+    await ctx.write(lambda session: tokens.logout(session, ctx.settings, refresh))
     return True
 
 
 async def resolve_change_password(
-    info: AccountInfo, current_password: str, new_password: str
+    info: GraphQLInfo, current_password: str, new_password: str
 ) -> bool:
     ctx = info.context
-    await accounts.change_password(
-        ctx.session, ctx.services.settings, ctx.actor, current_password, new_password
+    await ctx.write(
+        lambda session: accounts.change_password(
+            session, ctx.settings, ctx.actor, current_password, new_password
+        )
     )
     return True
 
 
-async def resolve_request_password_reset(info: AccountInfo, email: str) -> bool:
-    await accounts.request_password_reset(info.context.session, info.context.services, email)
+async def resolve_request_password_reset(info: GraphQLInfo, email: str) -> bool:
+    ctx = info.context
+    await ctx.write(lambda session: accounts.request_password_reset(session, ctx.services, email))
     return True
 
 
 async def resolve_confirm_password_reset(
-    info: AccountInfo, uid: str, token: str, new_password: str
+    info: GraphQLInfo, uid: str, token: str, new_password: str
 ) -> bool:
     ctx = info.context
-    await accounts.confirm_password_reset(
-        ctx.session, ctx.services.settings, uid, token, new_password
+    await ctx.write(
+        lambda session: accounts.confirm_password_reset(
+            session, ctx.settings, uid, token, new_password
+        )
     )
     return True
 
 
-async def resolve_activate_user(info: AccountInfo, id: strawberry.ID) -> Profile:
+async def _set_active(info: GraphQLInfo, id: strawberry.ID, active: bool) -> Profile:
     ctx = info.context
-    return Profile.from_user(await accounts.set_active_by_id(ctx.session, ctx.actor, str(id), True))
-
-
-async def resolve_deactivate_user(info: AccountInfo, id: strawberry.ID) -> Profile:
-    ctx = info.context
-    user = await accounts.set_active_by_id(ctx.session, ctx.actor, str(id), False)
+    user = await ctx.write(
+        lambda session: accounts.set_active_by_id(session, ctx.actor, str(id), active)
+    )
     return Profile.from_user(user)
+
+
+async def resolve_activate_user(info: GraphQLInfo, id: strawberry.ID) -> Profile:
+    return await _set_active(info, id, True)
+
+
+async def resolve_deactivate_user(info: GraphQLInfo, id: strawberry.ID) -> Profile:
+    return await _set_active(info, id, False)
 
 
 # --- root types, merged into Query and Mutation by graphql/schema.py ---------------------------

@@ -1,0 +1,533 @@
+"""OpenAPI 3.1 description of the REST compatibility layer, and a Swagger UI page for people.
+
+``GET /api/openapi.json`` serves the document; ``GET /api/docs`` the Swagger UI, whose assets
+come from the ``swagger-ui-bundle`` package under ``/api/docs/static/`` (no CDN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import swagger_ui_bundle
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from compat.rendering import json_bytes
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {JSON: {"schema": schema}}}
+
+
+def _response(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"description": description}
+    if schema is not None:
+        result.update(_json(schema))
+    return result
+
+
+UNAUTHORIZED = {
+    "description": 'No, or invalid, credentials (`WWW-Authenticate: JWT realm="api"`).',
+    "headers": {"WWW-Authenticate": {"schema": {"type": "string", "const": 'JWT realm="api"'}}},
+    **_json(_ref("AuthenticationError")),
+}
+FORBIDDEN = _response("Authenticated but not allowed.", _ref("Detail"))
+BAD_REQUEST = _response(
+    "Field errors (`{field: [messages]}`), `non_field_errors`, or a parse error `{detail}`.",
+    {"anyOf": [_ref("FieldErrors"), _ref("Detail")]},
+)
+UNSUPPORTED = _response("Unsupported media type.", _ref("Detail"))
+THROTTLED = {
+    "description": "Too many attempts.",
+    "headers": {"Retry-After": {"schema": {"type": "string"}}},
+    **_json(_ref("Detail")),
+}
+NOT_ACCEPTABLE = _response("The `Accept` header does not allow JSON.", _ref("Detail"))
+
+
+def _body(schema_name: str) -> dict[str, Any]:
+    schema = _ref(schema_name)
+    return {
+        "required": True,
+        "content": {JSON: {"schema": schema}, FORM: {"schema": schema}},
+    }
+
+
+def _operation(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    tag: str,
+    body: str | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+    secured: bool = True,
+    operation_id: str,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"tags": [tag], "summary": summary, "operationId": operation_id}
+    if parameters:
+        operation["parameters"] = parameters
+    if body:
+        operation["requestBody"] = _body(body)
+    all_responses = dict(responses)
+    all_responses.setdefault("406", NOT_ACCEPTABLE)
+    if secured:
+        all_responses.setdefault("401", UNAUTHORIZED)
+        operation["security"] = [{}, {"jwt": []}]
+    if body:
+        all_responses.setdefault("400", BAD_REQUEST)
+        all_responses.setdefault("415", UNSUPPORTED)
+    operation["responses"] = dict(sorted(all_responses.items()))
+    return operation
+
+
+def _integer_query(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "examples": ["1"]},
+    }
+
+
+NO_CONTENT = {"204": {"description": "Done."}}
+
+SCHEMAS: dict[str, Any] = {
+    "Detail": {
+        "type": "object",
+        "required": ["detail"],
+        "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    },
+    "AuthenticationError": {
+        "type": "object",
+        "required": ["detail"],
+        "properties": {
+            "detail": {"type": "string"},
+            "code": {"type": "string"},
+            "messages": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "token_class": {"type": "string"},
+                        "token_type": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    "FieldErrors": {
+        "type": "object",
+        "description": "Messages per field, in DRF's order; `non_field_errors` for the whole body.",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    },
+    "District": {
+        "type": "object",
+        "required": ["id", "title", "abbreviation", "image"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string", "maxLength": 100},
+            "abbreviation": {"type": "string", "maxLength": 10},
+            "image": {"type": ["string", "null"], "format": "uri"},
+        },
+    },
+    "DistrictInput": {
+        "type": "object",
+        "required": ["title"],
+        "properties": {
+            "title": {"type": "string", "maxLength": 100},
+            "abbreviation": {"type": "string", "maxLength": 10},
+            "image": {"type": "string", "format": "binary"},
+        },
+    },
+    "PlaceImage": {
+        "type": "object",
+        "required": ["id", "image", "place"],
+        "properties": {
+            "id": {"type": "integer"},
+            "image": {"type": "string", "format": "uri"},
+            "place": {"type": "integer"},
+        },
+    },
+    "Place": {
+        "type": "object",
+        "required": [
+            "id",
+            "images",
+            "title",
+            "short_description",
+            "full_description",
+            "longitude",
+            "latitude",
+            "type",
+            "district",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "images": {"type": "array", "items": _ref("PlaceImage")},
+            "title": {"type": "string"},
+            "short_description": {"type": "string"},
+            "full_description": {"type": "string"},
+            "longitude": {"type": "string", "pattern": r"^-?\d+\.\d{6}$"},
+            "latitude": {"type": "string", "pattern": r"^-?\d+\.\d{6}$"},
+            "type": {"enum": ["unique_place", "park", "museum", "temple", "monument"]},
+            "district": {"type": "integer"},
+        },
+    },
+    "Profile": {
+        "type": "object",
+        "required": ["id", "username"],
+        "properties": {"id": {"type": "integer"}, "username": {"type": "string"}},
+    },
+    "User": {
+        "type": "object",
+        "required": ["email", "id", "username"],
+        "properties": {
+            "email": {"type": "string"},
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+        },
+    },
+    "Registration": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {
+            "username": {"type": "string", "maxLength": 150},
+            "email": {"type": "string", "maxLength": 254},
+            "password": {"type": "string"},
+        },
+    },
+    "Registered": {
+        "type": "object",
+        "required": ["email", "username", "id"],
+        "properties": {
+            "email": {"type": "string"},
+            "username": {"type": "string"},
+            "id": {"type": "integer"},
+        },
+    },
+    "Credentials": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+    },
+    "TokenPair": {
+        "type": "object",
+        "required": ["refresh", "access"],
+        "properties": {"refresh": {"type": "string"}, "access": {"type": "string"}},
+    },
+    "RefreshInput": {
+        "type": "object",
+        "required": ["refresh"],
+        "properties": {"refresh": {"type": "string"}},
+    },
+    "AccessToken": {
+        "type": "object",
+        "required": ["access"],
+        "properties": {"access": {"type": "string"}, "refresh": {"type": "string"}},
+    },
+    "VerifyInput": {
+        "type": "object",
+        "required": ["token"],
+        "properties": {"token": {"type": "string"}},
+    },
+    "Empty": {"type": "object", "maxProperties": 0},
+    "UidToken": {
+        "type": "object",
+        "required": ["uid", "token"],
+        "properties": {"uid": {"type": "string"}, "token": {"type": "string"}},
+    },
+    "EmailInput": {
+        "type": "object",
+        "required": ["email"],
+        "properties": {"email": {"type": "string"}},
+    },
+    "SetPassword": {
+        "type": "object",
+        "required": ["new_password", "current_password"],
+        "properties": {
+            "new_password": {"type": "string"},
+            "current_password": {"type": "string"},
+        },
+    },
+    "ResetPasswordConfirm": {
+        "type": "object",
+        "required": ["uid", "token", "new_password"],
+        "properties": {
+            "uid": {"type": "string"},
+            "token": {"type": "string"},
+            "new_password": {"type": "string"},
+        },
+    },
+}
+
+
+def _list(schema: str) -> dict[str, Any]:
+    return {"type": "array", "items": _ref(schema)}
+
+
+PATHS: dict[str, Any] = {
+    "/api/v1/disticts/": {
+        "get": _operation(
+            "All districts, ordered by id (the path's spelling is the original's).",
+            {"200": _response("Districts.", _list("District"))},
+            tag="places",
+            operation_id="listDistricts",
+        )
+    },
+    "/api/v1/places/": {
+        "get": _operation(
+            "The places of one district, ordered by id, with their images.",
+            {"200": _response("Places.", _list("Place")), "400": BAD_REQUEST},
+            tag="places",
+            parameters=[_integer_query("district_id", "District id (DRF integer rules).")],
+            operation_id="listPlaces",
+        )
+    },
+    "/api/v1/district_create/": {
+        "post": {
+            **_operation(
+                "Create a district (staff).",
+                {"201": _response("Created.", _ref("District")), "403": FORBIDDEN},
+                tag="places",
+                operation_id="createDistrict",
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {
+                    JSON: {"schema": _ref("DistrictInput")},
+                    FORM: {"schema": _ref("DistrictInput")},
+                    MULTIPART: {"schema": _ref("DistrictInput")},
+                },
+            },
+        }
+    },
+    "/api/v1/profile/": {
+        "get": _operation(
+            "A profile, for staff or its owner; `[]` when staff ask for an unknown id.",
+            {"200": _response("Profiles.", _list("Profile")), "400": BAD_REQUEST, "403": FORBIDDEN},
+            tag="accounts",
+            parameters=[{**_integer_query("id", "Account id."), "required": False}],
+            operation_id="getProfile",
+        )
+    },
+    "/auth/users/": {
+        "get": _operation(
+            "Accounts visible to the caller (staff: all; others: their own).",
+            {"200": _response("Accounts.", _list("User"))},
+            tag="accounts",
+            operation_id="listUsers",
+        ),
+        "post": _operation(
+            "Register an (inactive) account.",
+            {"201": _response("Registered.", _ref("Registered")), "429": THROTTLED},
+            tag="accounts",
+            body="Registration",
+            operation_id="register",
+        ),
+    },
+    "/auth/users/me/": {
+        "get": _operation(
+            "The signed-in account.",
+            {"200": _response("The account.", _ref("User"))},
+            tag="accounts",
+            operation_id="me",
+        )
+    },
+    "/auth/users/{id}/": {
+        "get": _operation(
+            "One account (its owner or staff; others' accounts are 404).",
+            {
+                "200": _response("The account.", _ref("User")),
+                "404": _response("No such account.", _ref("Detail")),
+            },
+            tag="accounts",
+            parameters=[
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[^/.]+$"},
+                }
+            ],
+            operation_id="getUser",
+        )
+    },
+    "/auth/users/activation/": {
+        "post": _operation(
+            "Activate an account with the mailed `uid` and `token`.",
+            {**NO_CONTENT, "403": FORBIDDEN},
+            tag="accounts",
+            body="UidToken",
+            operation_id="activateAccount",
+        )
+    },
+    "/auth/users/resend_activation/": {
+        "post": _operation(
+            "Mail the activation link again (always 204).",
+            NO_CONTENT,
+            tag="accounts",
+            body="EmailInput",
+            operation_id="resendActivation",
+        )
+    },
+    "/auth/users/set_password/": {
+        "post": _operation(
+            "Change the signed-in account's password.",
+            {**NO_CONTENT, "403": FORBIDDEN},
+            tag="accounts",
+            body="SetPassword",
+            operation_id="setPassword",
+        )
+    },
+    "/auth/users/reset_password/": {
+        "post": _operation(
+            "Mail a password-reset link (always 204).",
+            NO_CONTENT,
+            tag="accounts",
+            body="EmailInput",
+            operation_id="resetPassword",
+        )
+    },
+    "/auth/users/reset_password_confirm/": {
+        "post": _operation(
+            "Set a new password with the mailed `uid` and `token`.",
+            NO_CONTENT,
+            tag="accounts",
+            body="ResetPasswordConfirm",
+            operation_id="resetPasswordConfirm",
+        )
+    },
+    "/auth/jwt/create/": {
+        "post": _operation(
+            "Log in: an access and a refresh token.",
+            {
+                "200": _response("Tokens.", _ref("TokenPair")),
+                "401": _response(
+                    "No active account found with the given credentials.", _ref("Detail")
+                ),
+                "429": THROTTLED,
+            },
+            tag="tokens",
+            body="Credentials",
+            secured=False,
+            operation_id="tokenCreate",
+        )
+    },
+    "/auth/jwt/refresh/": {
+        "post": _operation(
+            "A new access token for a refresh token.",
+            {
+                "200": _response("Access token.", _ref("AccessToken")),
+                "401": _response("Invalid or expired token.", _ref("Detail")),
+            },
+            tag="tokens",
+            body="RefreshInput",
+            secured=False,
+            operation_id="tokenRefresh",
+        )
+    },
+    "/auth/jwt/verify/": {
+        "post": _operation(
+            "Check a token's signature and expiry.",
+            {
+                "200": _response("Valid.", _ref("Empty")),
+                "401": _response("Invalid or expired token.", _ref("Detail")),
+            },
+            tag="tokens",
+            body="VerifyInput",
+            secured=False,
+            operation_id="tokenVerify",
+        )
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "citygraph REST compatibility API",
+            "version": "1.0.0",
+            "description": (
+                "The original Django/DRF service's REST API, served over the citygraph domain. "
+                "Authenticate with `Authorization: JWT <access token>` from `/auth/jwt/create/`. "
+                "New clients should prefer GraphQL at `/graphql`."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "tags": [
+            {"name": "places", "description": "Districts and places."},
+            {"name": "accounts", "description": "Registration and accounts (djoser)."},
+            {"name": "tokens", "description": "JSON web tokens (simplejwt)."},
+        ],
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "jwt": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`JWT <access token>` (the keyword is `JWT`, not `Bearer`).",
+                }
+            },
+        },
+    }
+
+
+_DOCUMENT = json_bytes(document())
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>citygraph REST API</title>
+<link rel="stylesheet" href="/api/docs/static/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/api/docs/static/swagger-ui-bundle.js"></script>
+<script src="/api/docs/static/swagger-ui-standalone-preset.js"></script>
+<script>
+window.ui = SwaggerUIBundle({
+  url: "/api/openapi.json",
+  dom_id: "#swagger-ui",
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: "StandaloneLayout"
+});
+</script>
+</body>
+</html>
+"""
+
+
+async def openapi_json(_request: Request) -> Response:
+    return Response(_DOCUMENT, media_type=JSON)
+
+
+async def docs(_request: Request) -> HTMLResponse:
+    return HTMLResponse(DOCS_PAGE)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/openapi.json", openapi_json, methods=["GET", "HEAD"]),
+        Route("/api/docs", docs, methods=["GET", "HEAD"]),
+        Mount(
+            "/api/docs/static",
+            app=StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+            name="swagger-ui",
+        ),
+    ]

@@ -1,0 +1,285 @@
+"""The original service's views: parse the request, call one domain function, render.
+
+No SQL and no permission rules here. Where DRF checks a permission *before* the method and the
+body (``district_create/``, ``profile/``, djoser's actions), the endpoint's permission hook
+calls the domain's own rule (``require_staff``, ``current_user``, ``get_profile``) first.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from starlette.responses import Response
+
+from citygraph.domain import accounts, districts, places, tokens
+from citygraph.domain.errors import InvalidInput, NotFound, PermissionDenied
+from citygraph.domain.media import media_url
+from citygraph.domain.values import UNSET
+from citygraph.models import District, Place, PlaceImage, User
+from citygraph.security.permissions import require_staff
+from compat import errors
+from compat.endpoint import Call
+from compat.errors import ApiError, NotFoundPage
+from compat.parsing import EMPTY, FieldReader, query_integer
+from compat.rendering import empty_response
+
+COORDINATE_QUANTUM = Decimal("0.000001")
+
+# --- representations (DRF serializers' field order) --------------------------------------------
+
+
+def district_json(call: Call, district: District) -> dict[str, Any]:
+    return {
+        "id": district.id,
+        "title": district.title,
+        "abbreviation": district.abbreviation,
+        "image": media_url(call.services.settings, call.base_url, district.image),
+    }
+
+
+def _coordinate(value: Decimal) -> str:
+    return format(Decimal(value).quantize(COORDINATE_QUANTUM), "f")
+
+
+def place_json(call: Call, place: Place, images: list[PlaceImage]) -> dict[str, Any]:
+    settings = call.services.settings
+    return {
+        "id": place.id,
+        "images": [
+            {
+                "id": image.id,
+                "image": media_url(settings, call.base_url, image.image),
+                "place": image.place_id,
+            }
+            for image in images
+        ],
+        "title": place.title,
+        "short_description": place.short_description,
+        "full_description": place.full_description,
+        "longitude": _coordinate(place.longitude),
+        "latitude": _coordinate(place.latitude),
+        "type": str(place.type.value if hasattr(place.type, "value") else place.type),
+        "district": place.district_id,
+    }
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """djoser's ``UserSerializer``: ``email, id, username``."""
+    return {"email": user.email, "id": user.id, "username": user.username}
+
+
+def _client_address(call: Call) -> str | None:
+    client = call.request.client
+    return client.host if client else None
+
+
+# --- permission hooks (domain rules, run before the method and the body, as DRF does) ----------
+
+
+async def staff_only(call: Call) -> None:
+    require_staff(call.actor)
+
+
+async def signed_in(call: Call) -> None:
+    accounts.current_user(call.actor)
+
+
+async def profile_owner_or_staff(call: Call) -> None:
+    """``IsStaffOrProfileOwner`` on the raw ``?id=`` (methods other than GET)."""
+    try:
+        await accounts.get_profile(
+            call.session, call.actor, call.request.query_params.get("id", "")
+        )
+    except NotFound:
+        return
+
+
+# --- /api/v1/ ----------------------------------------------------------------------------------
+
+
+async def district_list(call: Call) -> Response:
+    rows = await districts.list_districts(call.session)
+    return call.respond([district_json(call, district) for district in rows])
+
+
+async def place_list(call: Call) -> Response:
+    district_id = query_integer(call.request, "district_id")
+    rows = await places.list_district_places(call.session, district_id)
+    images = await places.images_for_places(call.session, [p.id for p in rows if p.id])
+    return call.respond([place_json(call, p, images.get(p.id or 0, [])) for p in rows])
+
+
+async def district_create(call: Call) -> Response:
+    body = await call.body()
+    reader = FieldReader(body)
+    title = body.get("title")
+    abbreviation = body.get("abbreviation")
+    if title is None:
+        reader.errors["title"] = [errors.NULL]
+    if abbreviation is None:
+        reader.errors["abbreviation"] = [errors.NULL]
+    image = reader.image("image")
+    order = ("title", "abbreviation", "image")
+    try:
+        district = await districts.create_district(
+            call.session,
+            call.services.settings,
+            call.actor,
+            title=UNSET if title is EMPTY or title is None else _form_text(title),
+            abbreviation=UNSET if abbreviation is EMPTY or abbreviation is None else abbreviation,
+            image=image if isinstance(image, bytes) else None,
+        )
+    except InvalidInput as exc:
+        fields = {key: exc.fields[key] for key in exc.fields if key not in reader.errors}
+        raise ApiError.fields(_ordered({**fields, **reader.errors}, order)) from exc
+    reader.raise_if_errors(order)  # the domain was happy, but the transport was not: roll back
+    return call.respond(district_json(call, district), 201)
+
+
+def _form_text(value: Any) -> Any:
+    return value.filename if hasattr(value, "filename") else value
+
+
+def _ordered(fields: dict[str, list[str]], order: tuple[str, ...]) -> dict[str, list[str]]:
+    result = {key: fields[key] for key in order if key in fields}
+    result.update(fields)
+    return result
+
+
+async def profile(call: Call) -> Response:
+    raw = call.request.query_params.get("id")
+    users = await accounts.profiles_for(call.session, call.actor, raw)
+    return call.respond([{"id": user.id, "username": user.username} for user in users])
+
+
+# --- /auth/users/ (djoser) ---------------------------------------------------------------------
+
+
+async def user_list(call: Call) -> Response:
+    me = accounts.current_user(call.actor)
+    list_users = getattr(accounts, "list_users", None)
+    users: list[User] = [me] if list_users is None else await list_users(call.session, call.actor)
+    return call.respond([user_json(user) for user in users])
+
+
+async def register(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    email = reader.string("email", required=False, allow_blank=True, default="")
+    username = reader.string("username", allow_blank=True)
+    password = reader.string("password", allow_blank=True)
+    reader.raise_if_errors(("email", "username", "password"))
+    user = await accounts.register(
+        call.session,
+        call.services,
+        username=username,
+        email=email,
+        password=password,
+        client_address=_client_address(call),
+    )
+    return call.respond({"email": user.email, "username": user.username, "id": user.id}, 201)
+
+
+async def user_me(call: Call) -> Response:
+    return call.respond(user_json(accounts.current_user(call.actor)))
+
+
+async def user_detail(call: Call) -> Response:
+    pk = call.request.path_params["pk"]
+    if "." in pk:
+        raise NotFoundPage
+    try:
+        user = await accounts.get_profile(call.session, call.actor, pk)
+    except PermissionDenied as exc:  # djoser's HIDE_USERS: others' accounts do not exist
+        raise ApiError.detail(404, errors.NOT_FOUND) from exc
+    except NotFound as exc:
+        message = errors.NOT_FOUND
+        if pk.strip().lstrip("+-").isdigit():
+            message = "No User matches the given query."
+        raise ApiError.detail(404, message) from exc
+    return call.respond(user_json(user))
+
+
+async def activation(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    uid = reader.string("uid")
+    token = reader.string("token")
+    reader.raise_if_errors(("uid", "token"))
+    await accounts.activate_account(call.session, call.services.settings, uid, token)
+    return empty_response()
+
+
+async def resend_activation(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    email = reader.string("email", allow_blank=True)
+    reader.raise_if_errors()
+    await accounts.resend_activation(call.session, call.services, email)
+    return empty_response()
+
+
+async def set_password(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    new_password = reader.string("new_password", allow_blank=True)
+    current_password = reader.string("current_password", allow_blank=True)
+    reader.raise_if_errors(("new_password", "current_password"))
+    await accounts.change_password(
+        call.session, call.services.settings, call.actor, current_password, new_password
+    )
+    return empty_response()
+
+
+async def reset_password(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    email = reader.string("email", allow_blank=True)
+    reader.raise_if_errors()
+    await accounts.request_password_reset(call.session, call.services, email)
+    return empty_response()
+
+
+async def reset_password_confirm(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    uid = reader.string("uid")
+    token = reader.string("token")
+    new_password = reader.string("new_password", allow_blank=True)
+    reader.raise_if_errors(("uid", "token", "new_password"))
+    await accounts.confirm_password_reset(
+        call.session, call.services.settings, uid, token, new_password
+    )
+    return empty_response()
+
+
+# --- /auth/jwt/ (simplejwt) --------------------------------------------------------------------
+
+
+async def token_create(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    username = reader.string("username")
+    password = reader.string("password")
+    reader.raise_if_errors(("username", "password"))
+    pair = await tokens.create_token_pair(
+        call.session,
+        call.services,
+        username=username,
+        password=password,
+        client_address=_client_address(call),
+    )
+    return call.respond({"refresh": pair.refresh, "access": pair.access})
+
+
+async def token_refresh(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    refresh = reader.string("refresh")
+    reader.raise_if_errors()
+    pair = await tokens.refresh(call.session, call.services.settings, refresh)
+    body = {"access": pair.access}
+    if pair.refresh is not None:
+        body["refresh"] = pair.refresh
+    return call.respond(body)
+
+
+async def token_verify(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    token = reader.string("token")
+    reader.raise_if_errors()
+    await tokens.verify(call.session, call.services.settings, token)
+    return call.respond({})

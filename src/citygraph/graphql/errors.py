@@ -1,0 +1,139 @@
+"""The one mapping from domain errors to GraphQL errors (``extensions.code``).
+
+=====================================================  =========================  ==============
+domain error                                           ``extensions.code``        more
+=====================================================  =========================  ==============
+``NotAuthenticated``, ``TokenInvalid``,                ``UNAUTHENTICATED``
+``AuthenticationFailed``
+``PermissionDenied``                                   ``FORBIDDEN``
+``NotFound``                                           ``NOT_FOUND``
+``InvalidInput``                                       ``BAD_USER_INPUT``         ``fields``
+``Conflict``                                           ``CONFLICT``
+``RateLimited``                                        ``TOO_MANY_REQUESTS``      ``retryAfter``
+anything else raised by a resolver                     ``INTERNAL_SERVER_ERROR``  ``requestId``
+=====================================================  =========================  ==============
+
+``fields`` maps each input field to its messages, with GraphQL's camelCase names
+(``short_description`` → ``shortDescription``, the ``district`` relation → ``districtId``).
+Unexpected exceptions are masked ("Internal server error", no traceback, no SQL) and logged with
+the request id. Parse and validation errors keep graphql-core's message, minus the
+"Did you mean ...?" hints when suggestions are off (production).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from graphql import GraphQLError
+
+from citygraph.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    TokenInvalid,
+)
+from citygraph.web.middleware import request_id_var
+
+log = logging.getLogger("citygraph.graphql")
+
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+NOT_FOUND = "NOT_FOUND"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+CONFLICT = "CONFLICT"
+TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+INTERNAL_MESSAGE = "Internal server error"
+
+#: Most specific first; the first ``isinstance`` match wins.
+CODES: tuple[tuple[type[DomainError], str], ...] = (
+    (NotAuthenticated, UNAUTHENTICATED),
+    (TokenInvalid, UNAUTHENTICATED),
+    (AuthenticationFailed, UNAUTHENTICATED),
+    (PermissionDenied, FORBIDDEN),
+    (NotFound, NOT_FOUND),
+    (InvalidInput, BAD_USER_INPUT),
+    (Conflict, CONFLICT),
+    (RateLimited, TOO_MANY_REQUESTS),
+)
+
+#: Domain field names whose GraphQL input is not simply their camelCase.
+FIELD_NAMES = {"district": "districtId"}
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def camel_case(name: str) -> str:
+    if name in FIELD_NAMES:
+        return FIELD_NAMES[name]
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def code_for(error: DomainError) -> str:
+    for error_type, code in CODES:
+        if isinstance(error, error_type):
+            return code
+    return INTERNAL_SERVER_ERROR
+
+
+def domain_extensions(error: DomainError) -> dict[str, Any]:
+    extensions: dict[str, Any] = {"code": code_for(error)}
+    if isinstance(error, InvalidInput):
+        extensions["fields"] = {camel_case(key): list(msgs) for key, msgs in error.fields.items()}
+    if isinstance(error, RateLimited):
+        extensions["retryAfter"] = error.retry_after
+    return extensions
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Raised while resolving (it has a ``path``) and neither a domain error nor a GraphQL error
+    on purpose: a bug or an outage, to be masked. Errors without a path come from parsing,
+    validation or variable coercion (a scalar's ``ValueError``) and speak about the request."""
+    original = error.original_error
+    return (
+        error.path is not None
+        and original is not None
+        and not isinstance(original, DomainError | GraphQLError)
+    )
+
+
+def log_unexpected(errors: Sequence[GraphQLError]) -> None:
+    for error in errors:
+        if is_unexpected(error):
+            log.error(
+                "unexpected error in GraphQL resolver at %s [request %s]",
+                ".".join(str(part) for part in error.path or ()) or "-",
+                request_id_var.get(),
+                exc_info=error.original_error,
+            )
+
+
+def format_error(error: GraphQLError, *, hide_suggestions: bool) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(error.formatted)
+    original = error.original_error
+    if isinstance(original, DomainError):
+        formatted["message"] = original.message
+        formatted["extensions"] = {**(error.extensions or {}), **domain_extensions(original)}
+    elif is_unexpected(error):
+        formatted["message"] = INTERNAL_MESSAGE
+        formatted["extensions"] = {
+            "code": INTERNAL_SERVER_ERROR,
+            "requestId": request_id_var.get(),
+        }
+    elif hide_suggestions:
+        formatted["message"] = _SUGGESTION.sub("", formatted["message"])
+    return formatted
+
+
+def request_error(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    """A GraphQL error raised before execution (no ``locations``, no ``path``)."""
+    return {"message": message, "extensions": {"code": code, **extensions}}

@@ -1,0 +1,110 @@
+"""Login/registration rate limits: per address, per username, per aliased field, across apps."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from citygraph.app import create_app
+from citygraph.config import Settings
+from citygraph.ratelimit import RateLimiter
+from citygraph.services import Services
+from tests.accounts.conftest import LOGIN, error_codes, first_error, gql, make_user
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def client_for(app: object, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+def limited(services: Services, login: str = "3/minute", register: str = "2/minute") -> None:
+    services.limiter = RateLimiter(
+        services.settings.model_copy(
+            update={"rate_limit_login": login, "rate_limit_register": register}
+        )
+    )
+
+
+async def test_login_limit_per_address_and_per_username(
+    settings: Settings, services: Services
+) -> None:
+    limited(services)
+    await make_user(services, "alice")
+    app = create_app(settings, services=services)
+    async with client_for(app, "10.0.0.1") as one, client_for(app, "10.0.0.2") as two:
+        for name in ("a1", "a2", "a3"):
+            assert error_codes(await gql(one, LOGIN, {"u": name, "p": "x"})) == ["UNAUTHENTICATED"]
+        body = await gql(one, LOGIN, {"u": "alice", "p": "Xy7!pQz9-long"})
+        error = first_error(body)
+        assert error["extensions"]["code"] == "TOO_MANY_REQUESTS"
+        assert 0 < error["extensions"]["retryAfter"] <= 60
+        # Another address may still log in as alice...
+        assert "errors" not in await gql(two, LOGIN, {"u": "alice", "p": "Xy7!pQz9-long"})
+        # ...until alice's own counter is spent, whatever the address.
+        await gql(two, LOGIN, {"u": "alice", "p": "x"})
+        await gql(two, LOGIN, {"u": "alice", "p": "x"})
+        body = await gql(two, LOGIN, {"u": "alice", "p": "Xy7!pQz9-long"})
+        assert error_codes(body) == ["TOO_MANY_REQUESTS"]
+
+
+async def test_every_aliased_field_counts(settings: Settings, services: Services) -> None:
+    limited(services)
+    await make_user(services, "alias")
+    app = create_app(settings, services=services)
+    fields = " ".join(
+        f'a{i}: tokenCreate(username: "alias", password: "Xy7!pQz9-long") {{ access }}'
+        for i in range(5)
+    )
+    async with client_for(app, "10.0.0.3") as client:
+        body = await gql(client, f"mutation {{ {fields} }}")
+        # Three fields log in, the fourth is refused (mutations run in order and a non-null
+        # error stops the document), and the limit holds for the next request too.
+        assert error_codes(body) == ["TOO_MANY_REQUESTS"], body
+        assert first_error(body)["path"] == ["a3"]
+        body = await gql(client, LOGIN, {"u": "alias", "p": "Xy7!pQz9-long"})
+        assert error_codes(body) == ["TOO_MANY_REQUESTS"]
+
+
+async def test_registration_limit(settings: Settings, services: Services) -> None:
+    limited(services)
+    app = create_app(settings, services=services)
+    query = 'mutation($u: String!) { register(username: $u, password: "Xy7!pQz9-long") { id } }'
+    async with client_for(app, "10.0.0.4") as client:
+        assert "errors" not in await gql(client, query, {"u": "reg1"})
+        assert error_codes(await gql(client, query, {"u": "bad name"})) == ["BAD_USER_INPUT"]
+        assert error_codes(await gql(client, query, {"u": "reg3"})) == ["TOO_MANY_REQUESTS"]
+
+
+@pytest.fixture
+async def redis_prefix(settings: Settings) -> AsyncIterator[str]:
+    prefix = f"citygraph-test-{uuid.uuid4().hex[:8]}"
+    limiter = RateLimiter(settings.model_copy(update={"redis_url": REDIS_URL}), key_prefix=prefix)
+    if not await limiter.storage.check():
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    yield prefix
+    await limiter.reset()  # deletes this prefix's keys only
+
+
+async def test_two_app_instances_share_the_limit_through_redis(
+    settings: Settings, services: Services, redis_prefix: str
+) -> None:
+    shared = settings.model_copy(update={"redis_url": REDIS_URL, "rate_limit_login": "3/minute"})
+    second = Services.from_settings(shared)
+    try:
+        for instance in (services, second):
+            instance.limiter = RateLimiter(shared, key_prefix=redis_prefix)
+        app_one = create_app(shared, services=services)
+        app_two = create_app(shared, services=second)
+        async with client_for(app_one, "10.0.0.5") as one, client_for(app_two, "10.0.0.5") as two:
+            assert error_codes(await gql(one, LOGIN, {"u": "x", "p": "y"})) == ["UNAUTHENTICATED"]
+            assert error_codes(await gql(two, LOGIN, {"u": "x", "p": "y"})) == ["UNAUTHENTICATED"]
+            assert error_codes(await gql(one, LOGIN, {"u": "z", "p": "y"})) == ["UNAUTHENTICATED"]
+            assert error_codes(await gql(two, LOGIN, {"u": "w", "p": "y"})) == ["TOO_MANY_REQUESTS"]
+            assert error_codes(await gql(one, LOGIN, {"u": "v", "p": "y"})) == ["TOO_MANY_REQUESTS"]
+    finally:
+        await second.aclose()

@@ -1,0 +1,116 @@
+"""Token format and rejection rules (simplejwt 5.4.0 layout)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import jwt as pyjwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from citygraph.config import Settings
+from citygraph.domain.errors import TokenInvalid
+from citygraph.security import jwt
+
+SECRET = "test-secret-key-for-citygraph-tests-0123456789"
+
+
+def hs256() -> Settings:
+    return Settings(CITYGRAPH_SECRET_KEY=SECRET)
+
+
+def simplejwt_token(token_type: str, user_id: int, *, exp_in: int = 300, key: str = SECRET) -> str:
+    """Minted exactly as simplejwt 5.4.0 does: HS256, {"alg","typ"} header, five claims."""
+    now = int(time.time())
+    payload = {
+        "token_type": token_type,
+        "exp": now + exp_in,
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+        "user_id": user_id,
+    }
+    return pyjwt.encode(payload, key, algorithm="HS256", headers={"typ": "JWT"})
+
+
+def test_simplejwt_tokens_decode() -> None:
+    token = simplejwt_token("access", 7)
+    assert pyjwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+    claims = jwt.decode(hs256(), token, "access")
+    assert claims.user_id == 7
+    assert claims.token_type == "access"
+
+
+def test_our_tokens_have_the_simplejwt_layout() -> None:
+    token = jwt.encode(hs256(), "refresh", 3)
+    assert pyjwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+    payload = pyjwt.decode(token, SECRET, algorithms=["HS256"])
+    assert list(payload) == ["token_type", "exp", "iat", "jti", "user_id"]
+    assert payload["exp"] - payload["iat"] == 86400
+    assert len(payload["jti"]) == 32
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (lambda: simplejwt_token("refresh", 1), jwt.WRONG_TYPE),
+        (lambda: simplejwt_token("access", 1, exp_in=-5), jwt.INVALID_OR_EXPIRED),
+        (lambda: simplejwt_token("access", 1, key="another-key" * 4), jwt.INVALID_OR_EXPIRED),
+        (
+            lambda: pyjwt.encode(
+                {"token_type": "access", "exp": 2**40, "jti": "x", "user_id": 1},
+                None,  # type: ignore[arg-type]
+                algorithm="none",
+            ),
+            jwt.INVALID_OR_EXPIRED,
+        ),
+        (lambda: "garbage", jwt.INVALID_OR_EXPIRED),
+        (
+            lambda: pyjwt.encode(
+                {"token_type": "access", "exp": 2**40, "jti": "x"}, SECRET, algorithm="HS256"
+            ),
+            jwt.INVALID_OR_EXPIRED,
+        ),
+    ],
+)
+def test_rejections(token: object, message: str) -> None:
+    with pytest.raises(TokenInvalid) as caught:
+        jwt.decode(hs256(), token(), "access")  # type: ignore[operator]
+    assert caught.value.message == message
+
+
+def test_es256_with_key_files(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = tmp_path / "jwt.pem"
+    public = tmp_path / "jwt.pub"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    settings = Settings(
+        CITYGRAPH_JWT_ALGORITHM="ES256",
+        CITYGRAPH_JWT_PRIVATE_KEY_FILE=private,
+        CITYGRAPH_JWT_PUBLIC_KEY_FILE=public,
+    )
+    token = jwt.encode(settings, "access", 5)
+    assert jwt.decode(settings, token, "access").user_id == 5
+    # An HS256 token signed with the secret is refused when ES256 is configured.
+    with pytest.raises(TokenInvalid):
+        jwt.decode(settings, simplejwt_token("access", 5), "access")
+
+
+def test_untyped_decode_accepts_both_types() -> None:
+    for token_type in ("access", "refresh"):
+        assert jwt.decode_untyped(hs256(), simplejwt_token(token_type, 1))["user_id"] == 1
+    with pytest.raises(TokenInvalid):
+        jwt.decode_untyped(hs256(), simplejwt_token("access", 1, exp_in=-1))

@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import CursorResult
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -94,7 +93,7 @@ async def _blacklist(session: AsyncSession, claims: jwt.TokenClaims) -> bool:
     table = BlacklistedToken.__table__  # type: ignore[attr-defined]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(table).values(**values).on_conflict_do_nothing()
-    result: CursorResult[tuple[()]] = await session.execute(statement)  # type: ignore[assignment]
+    result = await session.exec(statement)
     if secrets.randbelow(PRUNE_ONE_IN) == 0:
         await prune_blacklist(session)
     return result.rowcount == 1
@@ -133,7 +132,7 @@ async def logout(session: AsyncSession, settings: Settings, refresh_token: str) 
 
 async def prune_blacklist(session: AsyncSession) -> int:
     """Delete blacklist entries whose token has expired anyway; returns how many."""
-    result: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
+    result = await session.exec(
         delete(BlacklistedToken).where(col(BlacklistedToken.expires_at) < datetime.now(UTC))
     )
     return int(result.rowcount or 0)

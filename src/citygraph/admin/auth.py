@@ -1,0 +1,126 @@
+"""Admin login: staff accounts only, checked like the APIs' logins, in a signed session cookie.
+
+- Credentials go through ``accounts.authenticate`` (bcrypt, one answer for unknown user, wrong
+  password and inactive account) after the same rate limit as ``POST /auth/jwt/create/``
+  (``services.limiter``, action ``login``, keyed per client address and per username, so the two
+  entry points share their counters). An active non-staff account is then refused by name.
+- The session (Starlette's ``SessionMiddleware``, signed with the secret key) lives in the
+  ``citygraph_admin`` cookie: path ``/admin``, ``HttpOnly``, ``SameSite=Strict``, ``Secure`` in
+  production, 8 hours. It holds the user id and a fingerprint of the password hash; every admin
+  request reloads the account and ends the session when the account is gone, inactive, no longer
+  staff, or its password was changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from sqladmin.authentication import AuthenticationBackend
+from sqladmin.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from citygraph.admin.views.base import ADMIN_USER
+from citygraph.domain import accounts
+from citygraph.domain.errors import AuthenticationFailed, RateLimited
+from citygraph.models import User
+from citygraph.security.permissions import is_staff
+from citygraph.services import Services
+
+log = logging.getLogger("citygraph.admin")
+
+SESSION_COOKIE = "citygraph_admin"
+SESSION_MAX_AGE = 8 * 3600
+USER_KEY = "user_id"  # sqladmin's default ``get_user_id`` reads this key
+FINGERPRINT_KEY = "auth"
+
+WRONG_CREDENTIALS = (
+    "Please enter the correct username and password of an active staff account. "
+    "Note that both fields may be case-sensitive."
+)
+NOT_STAFF = "This account is not a staff account, so it cannot use the admin."
+MISSING_FIELDS = "Enter both a username and a password."
+
+
+def _fingerprint(secret: str, password_hash: str) -> str:
+    """Changes when the password changes, so that other sessions of the account end."""
+    return hmac.new(secret.encode(), password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class StaffAuthentication(AuthenticationBackend):
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
+        super().__init__(
+            secret_key=settings.secret_key,
+            session_cookie=SESSION_COOKIE,
+            max_age=SESSION_MAX_AGE,
+            path="/admin",
+            same_site="strict",
+            https_only=settings.is_production,
+        )
+        self.services = services
+        self.templates: Jinja2Templates | None = None  # set by ``mount_admin``
+
+    async def _refuse(self, request: Request, message: str, status_code: int) -> Response:
+        assert self.templates is not None
+        response: Response = await self.templates.TemplateResponse(
+            request, "sqladmin/login.html", {"error": message}, status_code=status_code
+        )
+        return response
+
+    async def login(self, request: Request) -> Response | bool:
+        form = await request.form()
+        username = form.get("username")
+        password = form.get("password")
+        if not isinstance(username, str) or not isinstance(password, str):
+            return await self._refuse(request, MISSING_FIELDS, 400)
+        if not username.strip() or not password:
+            return await self._refuse(request, MISSING_FIELDS, 400)
+        client = request.client.host if request.client else None
+        settings = self.services.settings
+        try:
+            await self.services.limiter.hit("login", [("address", client), ("username", username)])
+            async with self.services.sessions() as session:
+                user = await accounts.authenticate(session, settings, username, password)
+        except RateLimited as exc:
+            log.warning("admin: login rate-limited (address=%s)", client)
+            response = await self._refuse(request, exc.message, 429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except AuthenticationFailed:
+            log.info("admin: failed login for %r from %s", username, client)
+            return await self._refuse(request, WRONG_CREDENTIALS, 400)
+        if not is_staff(user):
+            log.info("admin: non-staff account %r refused", user.username)
+            return await self._refuse(request, NOT_STAFF, 403)
+        request.session.clear()
+        request.session[USER_KEY] = user.id
+        request.session[FINGERPRINT_KEY] = _fingerprint(settings.secret_key, user.password)
+        log.info("admin: %r logged in from %s", user.username, client)
+        return RedirectResponse(request.url_for("admin:index"), status_code=302)
+
+    async def logout(self, request: Request) -> Response | bool:
+        request.session.clear()
+        return True
+
+    async def authenticate(self, request: Request) -> Response | bool:
+        user_id = request.session.get(USER_KEY)
+        if not isinstance(user_id, int):
+            return False
+        async with self.services.sessions() as session:
+            user = await session.get(User, user_id)
+        fingerprint = request.session.get(FINGERPRINT_KEY)
+        if (
+            user is None
+            or not is_staff(user)
+            or not isinstance(fingerprint, str)
+            or not hmac.compare_digest(
+                fingerprint, _fingerprint(self.services.settings.secret_key, user.password)
+            )
+        ):
+            request.session.clear()
+            return False
+        setattr(request.state, ADMIN_USER, user)
+        return True

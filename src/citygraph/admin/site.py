@@ -1,0 +1,73 @@
+"""The sqladmin ``Admin`` mounted at ``/admin``; see the package docstring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqladmin import Admin
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from citygraph.admin.auth import StaffAuthentication
+from citygraph.admin.middleware import SameOriginMiddleware, SecurityHeadersMiddleware
+from citygraph.admin.views import VIEWS
+from citygraph.services import Services
+
+BASE_URL = "/admin"
+TITLE = "citygraph admin"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class CitygraphAdmin(Admin):
+    @staticmethod
+    async def _handle_form_data(request: Request, obj: Any = None) -> FormData:
+        """The submitted form as it is.
+
+        sqladmin's version swaps an empty file input on an edit form for the object's current
+        file (``getattr(obj, key).open()``), which assumes a storage-library column; citygraph
+        stores a relative path, and the views read "left empty" / "remove" themselves.
+        """
+        return await request.form()
+
+    async def create(self, request: Request) -> Response:
+        try:
+            response: Response = await super().create(request)
+        finally:
+            await request.close()  # uploaded files (Starlette leaves that to the endpoint)
+        return response
+
+    async def edit(self, request: Request) -> Response:
+        try:
+            response: Response = await super().edit(request)
+        finally:
+            await request.close()
+        return response
+
+
+def mount_admin(app: Starlette, services: Services) -> None:
+    """Mount the admin on ``app`` with its own session middleware and CSRF guard."""
+    settings = services.settings
+    authentication = StaffAuthentication(services)
+    admin = CitygraphAdmin(
+        app,
+        # sqladmin's own reads: plain SQLAlchemy sessions (it calls ``execute``, which SQLModel's
+        # session deprecates), in a factory of its own (sqladmin reconfigures the one it gets).
+        session_maker=async_sessionmaker(services.engine, expire_on_commit=False),
+        base_url=BASE_URL,
+        title=TITLE,
+        templates_dir=str(TEMPLATES),
+        middlewares=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(SameOriginMiddleware, public_url=settings.public_url),
+        ],
+        authentication_backend=authentication,
+    )
+    authentication.templates = admin.templates
+    for view in VIEWS:
+        # A subclass per app: sqladmin stores the session factory on the view class.
+        admin.add_view(type(view.__name__, (view,), {"services": services}))

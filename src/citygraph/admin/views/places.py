@@ -1,0 +1,333 @@
+"""Places: district picker, type, coordinates and descriptions; images shown and added inline.
+
+The list may hold 120,000 places: one page is one ``ORDER BY id DESC LIMIT n`` statement, the
+count is a plain ``count(*)`` (see ``DomainModelView.count``), and the districts and image counts
+of the page's rows are fetched in one statement each.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, ClassVar
+
+from markupsafe import Markup
+from sqladmin.filters import ForeignKeyFilter, StaticValuesFilter
+from sqladmin.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
+from wtforms import SelectField, StringField, TextAreaField  # type: ignore[import-untyped]
+
+from citygraph.admin.forms import DomainForm, ImagesField, uploads_bytes
+from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk
+from citygraph.admin.views.districts import thumbnail
+from citygraph.domain import media, places
+from citygraph.domain.districts import districts_by_ids, list_districts
+from citygraph.domain.errors import FieldErrors, InvalidInput, NotFound
+from citygraph.domain.values import UNSET
+from citygraph.models import District, Place, PlaceImage, PlaceType
+
+DISTRICTS = "citygraph_districts"
+IMAGES = "citygraph_place_images"
+TYPE_LABELS = {
+    PlaceType.UNIQUE_PLACE: "Unique place",
+    PlaceType.PARK: "Park",
+    PlaceType.MUSEUM: "Museum",
+    PlaceType.TEMPLE: "Temple",
+    PlaceType.MONUMENT: "Monument",
+}
+NO_SUCH_PLACE = "Enter the id of an existing place."
+# Domain field name -> form field name.
+ALIASES = {"district": "district_id", "image": "new_images"}
+
+
+def _blank_as_none(value: object) -> object:
+    return None if value is None or (isinstance(value, str) and not value.strip()) else value
+
+
+class PlaceAdmin(DomainModelView, model=Place):
+    name = "Place"
+    name_plural = "Places"
+    icon = "fa-solid fa-location-dot"
+
+    column_list: ClassVar[list[str]] = [
+        "id",
+        "title",
+        "type",
+        "district_id",
+        "latitude",
+        "longitude",
+    ]
+    column_details_list: ClassVar[list[str]] = [
+        "id",
+        "title",
+        "type",
+        "district_id",
+        "latitude",
+        "longitude",
+        "short_description",
+        "full_description",
+        "images",
+    ]
+    column_labels: ClassVar[dict[Any, str]] = {
+        "id": "ID",
+        "district_id": "District",
+        "short_description": "Short description",
+        "full_description": "Full description",
+        "images": "Images",
+    }
+    column_searchable_list: ClassVar[list[str]] = ["title"]
+    column_sortable_list: ClassVar[list[str]] = ["id", "title"]
+    column_default_sort = ("id", True)
+    column_filters: ClassVar[list[Any]] = [
+        ForeignKeyFilter("district_id", "title", District, title="District"),
+        StaticValuesFilter(
+            "type", [(t.value, label) for t, label in TYPE_LABELS.items()], title="Type"
+        ),
+    ]
+    form_columns: ClassVar[list[str]] = [
+        "title",
+        "short_description",
+        "full_description",
+        "latitude",
+        "longitude",
+        "type",
+        "district_id",
+    ]
+
+    def search_query(self, stmt: Select[Any], term: str) -> Select[Any]:
+        """Title contains the term in any letter case and alphabet (as the APIs search)."""
+        # ``title_contains`` only asks the session for its dialect; this one never connects.
+        dialect_only = AsyncSession(bind=self.services.engine)
+        condition: ColumnElement[bool] = places.title_contains(dialect_only, term.strip())
+        if term.strip().isdigit():
+            condition = or_(condition, col(Place.id) == int(term.strip()))
+        return stmt.where(condition)
+
+    def cell(self, obj: Any, prop: str, request: Request) -> Markup | None:
+        if prop == "type":
+            return Markup("{}").format(TYPE_LABELS.get(obj.type, obj.type))
+        if prop == "district_id":
+            district = getattr(request.state, DISTRICTS, {}).get(obj.district_id)
+            label = district.title if district else f"#{obj.district_id}"
+            url = request.url_for("admin:details", identity="district", pk=obj.district_id)
+            return Markup('<a href="{}">{}</a>').format(url, label)
+        if prop == "images":
+            images: builtins.list[PlaceImage] = getattr(request.state, IMAGES, {}).get(obj.id, [])
+            cells = [
+                Markup(
+                    '<span class="me-2 d-inline-block text-center">{}<br><a href="{}">#{}</a>'
+                    "</span>"
+                ).format(
+                    thumbnail(self.media_link(image.image)),
+                    request.url_for("admin:details", identity="place-image", pk=image.id),
+                    image.id,
+                )
+                for image in images
+            ]
+            more = Markup('<div class="mt-1"><a href="{}">Edit the place</a> to add images.</div>')
+            edit = request.url_for("admin:edit", identity=self.identity, pk=obj.id)
+            return Markup("").join(cells) + more.format(edit) if cells else more.format(edit)
+        return None
+
+    async def _load_related(
+        self, request: Request, rows: builtins.list[Place], *, images: bool
+    ) -> None:
+        async with self.read() as session:
+            found = await districts_by_ids(session, [row.district_id for row in rows])
+            setattr(request.state, DISTRICTS, found)
+            if images:
+                ids = [row.id for row in rows if row.id is not None]
+                setattr(request.state, IMAGES, await places.images_for_places(session, ids))
+
+    async def list(self, request: Request) -> Pagination:
+        pagination: Pagination = await super().list(request)
+        await self._load_related(request, pagination.rows, images=False)
+        return pagination
+
+    async def get_object_for_details(self, request: Request) -> Any:
+        place = await super().get_object_for_details(request)
+        if place is not None:
+            await self._load_related(request, [place], images=True)
+        return place
+
+    async def scaffold_form(self, rules: builtins.list[str] | None = None) -> type[DomainForm]:
+        async with self.read() as session:
+            district_choices = [
+                (str(district.id), district.title) for district in await list_districts(session)
+            ]
+        prefix = self.media_prefix
+
+        class PlaceForm(DomainForm):
+            title = StringField("Title", render_kw={"maxlength": places.TITLE_MAX})
+            short_description = TextAreaField(
+                "Short description", render_kw={"maxlength": places.SHORT_DESCRIPTION_MAX}
+            )
+            full_description = TextAreaField("Full description", render_kw={"rows": 6})
+            latitude = StringField(
+                "Latitude", description="Degrees, −90…90, up to 6 decimals (55.753930)."
+            )
+            longitude = StringField(
+                "Longitude", description="Degrees, −180…180, up to 6 decimals (37.620795)."
+            )
+            type = SelectField(
+                "Type",
+                choices=[(t.value, label) for t, label in TYPE_LABELS.items()],
+                default=PlaceType.UNIQUE_PLACE.value,
+                validate_choice=False,  # the domain decides, with the APIs' message
+            )
+            district_id = SelectField(
+                "District",
+                choices=[("", "— choose a district —"), *district_choices],
+                validate_choice=False,
+            )
+            new_images = ImagesField(
+                "Add images",
+                media_prefix=prefix,
+                description="JPEG, PNG or WebP; existing images are listed on the place's page.",
+            )
+
+        return PlaceForm
+
+    def _image_problems(self, uploads: builtins.list[bytes]) -> builtins.list[str]:
+        """Every new image is validated before anything is written (the domain checks again)."""
+        problems: builtins.list[str] = []
+        for upload in uploads:
+            try:
+                media.validate_image(self.settings, upload)
+            except InvalidInput as exc:
+                problems.extend(message for messages in exc.fields.values() for message in messages)
+        return problems
+
+    async def insert_model(self, request: Request, data: dict[str, Any]) -> Place:
+        uploads = await uploads_bytes(data.get("new_images"))
+        image_problems = self._image_problems(uploads)
+        actor = admin_user(request)
+        async with self.write(ALIASES) as session:
+            try:
+                place = await places.create_place(
+                    session,
+                    self.settings,
+                    actor,
+                    title=data.get("title"),
+                    short_description=data.get("short_description") or "",
+                    full_description=data.get("full_description") or "",
+                    latitude=_blank_as_none(data.get("latitude")),  # type: ignore[arg-type]
+                    longitude=_blank_as_none(data.get("longitude")),  # type: ignore[arg-type]
+                    type=data.get("type") or PlaceType.UNIQUE_PLACE,
+                    district_id=_blank_as_none(data.get("district_id")),  # type: ignore[arg-type]
+                )
+            except InvalidInput as exc:
+                if image_problems:
+                    raise InvalidInput({**exc.fields, "image": image_problems}) from exc
+                raise
+            if image_problems:
+                raise InvalidInput({"image": image_problems})
+            assert place.id is not None
+            for upload in uploads:
+                await places.add_place_image(session, self.settings, actor, place.id, upload)
+        return place
+
+    async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Place:
+        uploads = await uploads_bytes(data.get("new_images"))
+        image_problems = self._image_problems(uploads)
+        place_id = parse_pk(pk)
+        actor = admin_user(request)
+        async with self.write(ALIASES) as session:
+            try:
+                place = await places.update_place(
+                    session,
+                    self.settings,
+                    actor,
+                    place_id,
+                    title=data.get("title", UNSET),
+                    short_description=data.get("short_description") or "",
+                    full_description=data.get("full_description") or "",
+                    latitude=data.get("latitude", UNSET),
+                    longitude=data.get("longitude", UNSET),
+                    type=data.get("type", UNSET),
+                    district_id=data.get("district_id", UNSET),
+                )
+            except InvalidInput as exc:
+                if image_problems:
+                    raise InvalidInput({**exc.fields, "image": image_problems}) from exc
+                raise
+            if image_problems:
+                raise InvalidInput({"image": image_problems})
+            for upload in uploads:
+                await places.add_place_image(session, self.settings, actor, place_id, upload)
+        return place
+
+    async def delete_model(self, request: Request, pk: Any) -> None:
+        async with self.write() as session:
+            await places.delete_place(session, self.settings, admin_user(request), parse_pk(pk))
+
+
+class PlaceImageAdmin(DomainModelView, model=PlaceImage):
+    """Images of places: upload (validated like the APIs'), preview, delete (file goes too)."""
+
+    name = "Place image"
+    name_plural = "Place images"
+    icon = "fa-solid fa-image"
+    can_edit = False  # an image is replaced by deleting it and adding another
+
+    column_list: ClassVar[list[str]] = ["id", "image", "place_id"]
+    column_details_list: ClassVar[list[str]] = ["id", "image", "place_id"]
+    column_labels: ClassVar[dict[Any, str]] = {"id": "ID", "place_id": "Place"}
+    column_sortable_list: ClassVar[list[str]] = ["id"]
+    column_default_sort = ("id", True)
+    form_columns: ClassVar[list[str]] = ["place_id", "image"]
+
+    def list_query(self, request: Request) -> Select[Any]:
+        """``?place_id=N`` shows one place's images (linked from the place's page)."""
+        stmt: Select[Any] = select(PlaceImage)
+        place_id = request.query_params.get("place_id", "")
+        if place_id.isdigit():
+            stmt = stmt.where(col(PlaceImage.place_id) == int(place_id))
+        return stmt
+
+    def cell(self, obj: Any, prop: str, request: Request) -> Markup | None:
+        if prop == "image":
+            return thumbnail(self.media_link(obj.image))
+        if prop == "place_id":
+            url = request.url_for("admin:details", identity="place", pk=obj.place_id)
+            return Markup('<a href="{}">Place #{}</a>').format(url, obj.place_id)
+        return None
+
+    async def scaffold_form(self, rules: list[str] | None = None) -> type[DomainForm]:
+        prefix = self.media_prefix
+
+        class PlaceImageForm(DomainForm):
+            place_id = StringField("Place ID", description="The id shown in the list of places.")
+            image = ImagesField("Image", media_prefix=prefix)
+
+        return PlaceImageForm
+
+    async def insert_model(self, request: Request, data: dict[str, Any]) -> PlaceImage:
+        uploads = await uploads_bytes(data.get("image"))
+        raw_place = str(data.get("place_id") or "").strip()
+        actor = admin_user(request)
+        async with self.write() as session:
+            errors = FieldErrors()
+            if not raw_place.isdigit():
+                errors.add("place_id", NO_SUCH_PLACE)
+            if not uploads:
+                errors.add("image", media.EMPTY_FILE)
+            errors.raise_if_any()
+            image: PlaceImage | None = None
+            for upload in uploads:
+                try:
+                    image = await places.add_place_image(
+                        session, self.settings, actor, int(raw_place), upload
+                    )
+                except NotFound as exc:
+                    raise InvalidInput.single("place_id", NO_SUCH_PLACE) from exc
+        assert image is not None
+        return image
+
+    async def delete_model(self, request: Request, pk: Any) -> None:
+        async with self.write() as session:
+            await places.delete_place_image(
+                session, self.settings, admin_user(request), parse_pk(pk)
+            )

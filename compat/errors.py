@@ -128,16 +128,16 @@ def authentication_error(exc: domain.TokenInvalid) -> ApiError:
 
 
 def _token_invalid(exc: domain.DomainError) -> ApiError:
-    assert isinstance(exc, domain.TokenInvalid)
-    if exc.token_type in ("access", "refresh"):
-        # simplejwt's InvalidToken on the token endpoints: detail + code.
-        return ApiError(
-            401,
-            {"detail": exc.message, "code": "token_not_valid"},
-            {"WWW-Authenticate": WWW_AUTHENTICATE},
-        )
-    # djoser's one-time account tokens (activation, password reset): a field error.
-    return ApiError.fields({"token": [exc.message]})
+    """simplejwt's ``InvalidToken`` on the token endpoints: ``detail`` and ``code``.
+
+    (A token in the ``Authorization`` header is rendered by ``authentication_error``; djoser's
+    one-time account tokens fail as ``InvalidInput`` on ``uid``/``token``.)
+    """
+    return ApiError(
+        401,
+        {"detail": exc.message, "code": "token_not_valid"},
+        {"WWW-Authenticate": WWW_AUTHENTICATE},
+    )
 
 
 def _invalid_input(exc: domain.DomainError) -> ApiError:

@@ -130,7 +130,7 @@ def _parse_json(raw: bytes) -> Body:
     return Body(data)
 
 
-def _string_problem(value: str) -> str | None:
+def string_problem(value: str) -> str | None:
     if "\x00" in value:
         return errors.NULL_CHARACTERS
     for char in value:
@@ -182,7 +182,7 @@ class FieldReader:
         text = str(value)
         if trim:
             text = text.strip()
-        problem = _string_problem(text)
+        problem = string_problem(text)
         if problem:
             self._fail(name, problem)
             return EMPTY

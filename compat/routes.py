@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -36,6 +37,15 @@ from citygraph.services import Services
 from compat import metadata, openapi, views
 from compat.endpoint import Endpoint, allow_any
 from compat.rendering import not_found_page, redirect_with_slash
+
+
+class DjoserLookup(StringConvertor):
+    """DRF routers' default lookup: ``[^/.]+`` (``/auth/users/a.b/`` does not resolve)."""
+
+    regex = "[^/.]+"
+
+
+register_url_convertor("djoser_lookup", DjoserLookup())
 
 LIST = "GET, HEAD, OPTIONS"
 ACTION = "POST, OPTIONS"
@@ -121,7 +131,7 @@ ENDPOINTS: list[tuple[str, Endpoint]] = [
         ),
     ),
     (
-        "/auth/users/{pk}/",
+        "/auth/users/{pk:djoser_lookup}/",
         Endpoint(
             allow=LIST,
             handlers={"GET": views.user_detail},

@@ -14,14 +14,14 @@ from starlette.responses import Response
 
 from citygraph.domain import accounts, districts, places, tokens
 from citygraph.domain.errors import InvalidInput, NotFound, PermissionDenied
-from citygraph.domain.media import media_url
+from citygraph.domain.media import media_url, validate_image
 from citygraph.domain.values import UNSET
 from citygraph.models import District, Place, PlaceImage, User
 from citygraph.security.permissions import require_staff
 from compat import errors
 from compat.endpoint import Call
-from compat.errors import ApiError, NotFoundPage
-from compat.parsing import EMPTY, FieldReader, query_integer
+from compat.errors import ApiError
+from compat.parsing import EMPTY, FieldReader, Upload, query_integer, string_problem
 from compat.rendering import empty_response
 
 COORDINATE_QUANTUM = Decimal("0.000001")
@@ -113,32 +113,52 @@ async def place_list(call: Call) -> Response:
 async def district_create(call: Call) -> Response:
     body = await call.body()
     reader = FieldReader(body)
-    title = body.get("title")
-    abbreviation = body.get("abbreviation")
-    if title is None:
-        reader.errors["title"] = [errors.NULL]
-    if abbreviation is None:
-        reader.errors["abbreviation"] = [errors.NULL]
+    values: dict[str, Any] = {}
+    for name in ("title", "abbreviation"):
+        value = _form_text(body.get(name))
+        if value is None:
+            reader.errors[name] = [errors.NULL]
+        elif isinstance(value, str) and string_problem(value):
+            reader.errors[name] = [string_problem(value) or ""]
+        elif value is not EMPTY:
+            values[name] = value
     image = reader.image("image")
     order = ("title", "abbreviation", "image")
+    upload = image if isinstance(image, bytes) else None
+    settings = call.services.settings
     try:
         district = await districts.create_district(
             call.session,
-            call.services.settings,
+            settings,
             call.actor,
-            title=UNSET if title is EMPTY or title is None else _form_text(title),
-            abbreviation=UNSET if abbreviation is EMPTY or abbreviation is None else abbreviation,
-            image=image if isinstance(image, bytes) else None,
+            title=values.get("title", UNSET),
+            abbreviation=values.get("abbreviation", UNSET),
+            # With transport errors the domain must only validate: an empty file always fails
+            # (before anything is written), and the real file is checked on its own below.
+            image=b"" if reader.errors else upload,
         )
     except InvalidInput as exc:
         fields = {key: exc.fields[key] for key in exc.fields if key not in reader.errors}
+        if reader.errors:
+            fields.pop("image", None)
+            fields.update(_image_problems(call, upload))
         raise ApiError.fields(_ordered({**fields, **reader.errors}, order)) from exc
-    reader.raise_if_errors(order)  # the domain was happy, but the transport was not: roll back
     return call.respond(district_json(call, district), 201)
 
 
+def _image_problems(call: Call, upload: bytes | None) -> dict[str, list[str]]:
+    if upload is None:
+        return {}
+    try:
+        validate_image(call.services.settings, upload)
+    except InvalidInput as exc:
+        return exc.fields
+    return {}
+
+
 def _form_text(value: Any) -> Any:
-    return value.filename if hasattr(value, "filename") else value
+    """A file sent where text is expected reads as its name (Django's ``QueryDict`` merge)."""
+    return value.filename if isinstance(value, Upload) else value
 
 
 def _ordered(fields: dict[str, list[str]], order: tuple[str, ...]) -> dict[str, list[str]]:
@@ -186,8 +206,6 @@ async def user_me(call: Call) -> Response:
 
 async def user_detail(call: Call) -> Response:
     pk = call.request.path_params["pk"]
-    if "." in pk:
-        raise NotFoundPage
     try:
         user = await accounts.get_profile(call.session, call.actor, pk)
     except PermissionDenied as exc:  # djoser's HIDE_USERS: others' accounts do not exist

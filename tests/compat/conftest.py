@@ -1,0 +1,153 @@
+"""Fixtures for the REST contract tests: the original's cast of users, districts and places.
+
+``world`` mirrors the reference captures: admin (staff), alice (active), carol (inactive);
+districts "Центральный" (with an image), "Северный" (none) and an ASCII one full of characters
+that JSON must escape; places 1 and 2 in the first district (place 1 with two images), place 3 in
+the second.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from PIL import Image
+
+from citygraph.db import session_scope
+from citygraph.domain import accounts, districts, places
+from citygraph.models import User
+from citygraph.security import jwt
+from citygraph.security.permissions import SYSTEM
+from citygraph.services import Services
+
+ADMIN_PASSWORD = "AdminPass-123"
+ALICE_PASSWORD = "Wonderland#2024"
+CAROL_PASSWORD = "Carol#Pass-77"
+
+
+def png_bytes(color: tuple[int, int, int] = (200, 30, 30), size: int = 4) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class World:
+    services: Services
+    admin: User
+    alice: User
+    carol: User
+    district_ids: list[int]
+    place_ids: list[int]
+    district_image: str | None
+    place_images: list[str]
+
+    def access(self, user: User) -> str:
+        assert user.id is not None
+        return jwt.encode(self.services.settings, "access", user.id)
+
+    def refresh(self, user: User) -> str:
+        assert user.id is not None
+        return jwt.encode(self.services.settings, "refresh", user.id)
+
+    def auth(self, user: User) -> dict[str, str]:
+        return {"Authorization": f"JWT {self.access(user)}"}
+
+
+async def make_user(
+    services: Services, username: str, email: str, password: str, *, active: bool, staff: bool
+) -> User:
+    async with session_scope(services.sessions) as session:
+        return await accounts.create_user(
+            session,
+            services.settings,
+            username=username,
+            email=email,
+            password=password,
+            is_active=active,
+            is_staff=staff,
+            is_superuser=staff,
+        )
+
+
+@pytest.fixture
+async def world(services: Services) -> World:
+    admin = await make_user(
+        services, "admin", "admin@example.com", ADMIN_PASSWORD, active=True, staff=True
+    )
+    alice = await make_user(
+        services, "alice", "alice@example.com", ALICE_PASSWORD, active=True, staff=False
+    )
+    carol = await make_user(
+        services, "carol", "carol@example.com", CAROL_PASSWORD, active=False, staff=False
+    )
+    settings = services.settings
+    async with session_scope(services.sessions) as session:
+        center = await districts.create_district(
+            session,
+            settings,
+            SYSTEM,
+            title="Центральный",
+            abbreviation="ЦАО",
+            image=png_bytes(),
+        )
+        north = await districts.create_district(
+            session, settings, SYSTEM, title="Северный", abbreviation="САО"
+        )
+        plain = await districts.create_district(
+            session, settings, SYSTEM, title='Plain "quoted" <b>&</b> \\ title', abbreviation=""
+        )
+        assert center.id and north.id and plain.id
+        square = await places.create_place(
+            session,
+            settings,
+            SYSTEM,
+            title="Красная площадь",
+            short_description="Главная площадь",
+            full_description='Описание\nс переводом строки и "кавычками"',
+            latitude=Decimal("55.753930"),
+            longitude=Decimal("37.620795"),
+            type="unique_place",
+            district_id=center.id,
+        )
+        park = await places.create_place(
+            session,
+            settings,
+            SYSTEM,
+            title="Парк Горького",
+            short_description="",
+            full_description="",
+            latitude=Decimal("0"),
+            longitude=Decimal("-0.5"),
+            type="park",
+            district_id=center.id,
+        )
+        museum = await places.create_place(
+            session,
+            settings,
+            SYSTEM,
+            title="Museum",
+            short_description="s",
+            full_description="f",
+            latitude=Decimal("2"),
+            longitude=Decimal("1.000001"),
+            type="museum",
+            district_id=north.id,
+        )
+        assert square.id and park.id and museum.id
+        first = await places.add_place_image(session, settings, SYSTEM, square.id, png_bytes())
+        second = await places.add_place_image(
+            session, settings, SYSTEM, square.id, png_bytes((0, 0, 0))
+        )
+    return World(
+        services=services,
+        admin=admin,
+        alice=alice,
+        carol=carol,
+        district_ids=[center.id, north.id, plain.id],
+        place_ids=[square.id, park.id, museum.id],
+        district_image=center.image,
+        place_images=[first.image, second.image],
+    )

@@ -9,6 +9,9 @@ separately per client address and per username: an attempt must pass both.
 The check runs inside the domain functions (``tokens.create_token_pair``,
 ``accounts.register``), before any password hashing, so every face is covered and a GraphQL
 document with many aliased ``tokenCreate`` fields spends one attempt per field.
+
+Every attempt counts, successful or not. If the Redis storage fails, the limiter fails open
+(allows the attempt and logs the error): an outage of the counters must not lock every user out.
 """
 
 from __future__ import annotations

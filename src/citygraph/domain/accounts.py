@@ -35,6 +35,7 @@ from citygraph.models import User
 from citygraph.security import passwords, validators
 from citygraph.security.permissions import (
     Actor,
+    System,
     is_staff,
     require_staff,
     require_user,
@@ -341,6 +342,51 @@ async def set_active_by_id(
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
     user.is_active = active
+    session.add(user)
+    await session.flush()
+    return user
+
+
+SUPERUSER_ONLY = "Only a superuser may change a superuser account."
+NOT_YOURSELF = "You cannot remove your own staff status."
+
+
+async def _staff_target(session: AsyncSession, actor: Actor, user_id: int | str) -> User:
+    """The account a staff operation changes; only superusers may touch a superuser."""
+    require_staff(actor)
+    number = _parse_id(user_id)
+    user = await session.get(User, number) if number is not None else None
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    actor_is_superuser = isinstance(actor, System) or (actor is not None and actor.is_superuser)
+    if user.is_superuser and not actor_is_superuser:
+        raise PermissionDenied(SUPERUSER_ONLY)
+    return user
+
+
+async def set_staff(
+    session: AsyncSession, actor: Actor, user_id: int | str, is_staff: bool
+) -> User:
+    """Staff grant or remove staff status (never their own)."""
+    user = await _staff_target(session, actor, user_id)
+    if not is_staff and isinstance(actor, User) and actor.id == user.id:
+        raise PermissionDenied(NOT_YOURSELF)
+    user.is_staff = is_staff
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def set_password(
+    session: AsyncSession, settings: Settings, actor: Actor, user_id: int | str, new_password: str
+) -> User:
+    """Staff set another account's password, with the same validators (``new_password`` field)."""
+    user = await _staff_target(session, actor, user_id)
+    new_password = new_password.strip()
+    problems = _new_password_problems(new_password, user=user)
+    if problems:
+        raise InvalidInput({"new_password": problems})
+    user.password = await passwords.hash_password(new_password, settings.bcrypt_rounds)
     session.add(user)
     await session.flush()
     return user

@@ -299,7 +299,12 @@ PATHS: dict[str, Any] = {
         "post": {
             **_operation(
                 "Create a district (staff).",
-                {"201": _response("Created.", _ref("District")), "403": FORBIDDEN},
+                {
+                    "201": _response("Created.", _ref("District")),
+                    "400": BAD_REQUEST,
+                    "403": FORBIDDEN,
+                    "415": UNSUPPORTED,
+                },
                 tag="places",
                 operation_id="createDistrict",
             ),

@@ -55,6 +55,14 @@ class DomainForm(Form):  # type: ignore[misc]
         return bool(super().validate(extra_validators))
 
 
+def control(**attributes: object) -> dict[str, object]:
+    """``render_kw`` for a text, number or select input in sqladmin's (Tabler) style."""
+    return {"class": "form-control", **attributes}
+
+
+CHECKBOX: dict[str, object] = {"class": "form-check-input"}
+
+
 def form_error(error: InvalidInput, aliases: Mapping[str, str] | None = None) -> AdminFormError:
     """Attach ``error``'s messages to the fields of the form being saved.
 

@@ -10,7 +10,7 @@ from sqladmin.pagination import Pagination
 from starlette.requests import Request
 from wtforms import StringField  # type: ignore[import-untyped]
 
-from citygraph.admin.forms import DomainForm, ImageField, upload_bytes
+from citygraph.admin.forms import DomainForm, ImageField, control, upload_bytes
 from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk
 from citygraph.domain import districts
 from citygraph.domain.values import UNSET
@@ -34,7 +34,13 @@ class DistrictAdmin(DomainModelView, model=District):
 
     column_list: ClassVar[list[str]] = ["id", "image", "title", "abbreviation", "places"]
     column_details_list: ClassVar[list[str]] = ["id", "title", "abbreviation", "image", "places"]
-    column_labels: ClassVar[dict[Any, str]] = {"places": "Places", "id": "ID"}
+    column_labels: ClassVar[dict[Any, str]] = {
+        "id": "ID",
+        "image": "Image",
+        "title": "Title",
+        "abbreviation": "Abbreviation",
+        "places": "Places",
+    }
     column_searchable_list: ClassVar[list[str]] = ["title", "abbreviation"]
     column_sortable_list: ClassVar[list[str]] = ["id", "title", "abbreviation"]
     form_columns: ClassVar[list[str]] = ["title", "abbreviation", "image"]
@@ -67,9 +73,9 @@ class DistrictAdmin(DomainModelView, model=District):
         prefix = self.media_prefix
 
         class DistrictForm(DomainForm):
-            title = StringField("Title", render_kw={"maxlength": districts.TITLE_MAX})
+            title = StringField("Title", render_kw=control(maxlength=districts.TITLE_MAX))
             abbreviation = StringField(
-                "Abbreviation", render_kw={"maxlength": districts.ABBREVIATION_MAX}
+                "Abbreviation", render_kw=control(maxlength=districts.ABBREVIATION_MAX)
             )
             image = ImageField("Image", media_prefix=prefix)
 

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from wtforms import SelectField, StringField, TextAreaField  # type: ignore[import-untyped]
 
-from citygraph.admin.forms import DomainForm, ImagesField, uploads_bytes
+from citygraph.admin.forms import DomainForm, ImagesField, control, uploads_bytes
 from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk
 from citygraph.admin.views.districts import thumbnail
 from citygraph.domain import media, places
@@ -72,6 +72,10 @@ class PlaceAdmin(DomainModelView, model=Place):
     ]
     column_labels: ClassVar[dict[Any, str]] = {
         "id": "ID",
+        "title": "Title",
+        "type": "Type",
+        "latitude": "Latitude",
+        "longitude": "Longitude",
         "district_id": "District",
         "short_description": "Short description",
         "full_description": "Full description",
@@ -160,26 +164,32 @@ class PlaceAdmin(DomainModelView, model=Place):
         prefix = self.media_prefix
 
         class PlaceForm(DomainForm):
-            title = StringField("Title", render_kw={"maxlength": places.TITLE_MAX})
+            title = StringField("Title", render_kw=control(maxlength=places.TITLE_MAX))
             short_description = TextAreaField(
-                "Short description", render_kw={"maxlength": places.SHORT_DESCRIPTION_MAX}
+                "Short description", render_kw=control(maxlength=places.SHORT_DESCRIPTION_MAX)
             )
-            full_description = TextAreaField("Full description", render_kw={"rows": 6})
+            full_description = TextAreaField("Full description", render_kw=control(rows=8))
             latitude = StringField(
-                "Latitude", description="Degrees, −90…90, up to 6 decimals (55.753930)."
+                "Latitude",
+                description="Degrees, −90…90, up to 6 decimals (55.753930).",
+                render_kw=control(inputmode="decimal"),
             )
             longitude = StringField(
-                "Longitude", description="Degrees, −180…180, up to 6 decimals (37.620795)."
+                "Longitude",
+                description="Degrees, −180…180, up to 6 decimals (37.620795).",
+                render_kw=control(inputmode="decimal"),
             )
             type = SelectField(
                 "Type",
                 choices=[(t.value, label) for t, label in TYPE_LABELS.items()],
                 default=PlaceType.UNIQUE_PLACE.value,
+                render_kw=control(),
                 validate_choice=False,  # the domain decides, with the APIs' message
             )
             district_id = SelectField(
                 "District",
                 choices=[("", "— choose a district —"), *district_choices],
+                render_kw=control(),
                 validate_choice=False,
             )
             new_images = ImagesField(
@@ -274,7 +284,7 @@ class PlaceImageAdmin(DomainModelView, model=PlaceImage):
 
     column_list: ClassVar[list[str]] = ["id", "image", "place_id"]
     column_details_list: ClassVar[list[str]] = ["id", "image", "place_id"]
-    column_labels: ClassVar[dict[Any, str]] = {"id": "ID", "place_id": "Place"}
+    column_labels: ClassVar[dict[Any, str]] = {"id": "ID", "image": "Image", "place_id": "Place"}
     column_sortable_list: ClassVar[list[str]] = ["id"]
     column_default_sort = ("id", True)
     form_columns: ClassVar[list[str]] = ["place_id", "image"]
@@ -299,7 +309,11 @@ class PlaceImageAdmin(DomainModelView, model=PlaceImage):
         prefix = self.media_prefix
 
         class PlaceImageForm(DomainForm):
-            place_id = StringField("Place ID", description="The id shown in the list of places.")
+            place_id = StringField(
+                "Place ID",
+                description="The id shown in the list of places.",
+                render_kw=control(inputmode="numeric"),
+            )
             image = ImagesField("Image", media_prefix=prefix)
 
         return PlaceImageForm

@@ -7,9 +7,11 @@ or GraphQL) or ``citygraph createsuperuser``, never here, and are deactivated ra
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
 from sqladmin import action
 from sqladmin.filters import BooleanFilter
 from sqladmin.flash import flash
@@ -19,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import BooleanField, PasswordField  # type: ignore[import-untyped]
 
 from citygraph.admin import staff_ops
-from citygraph.admin.forms import AdminFormError, DomainForm
+from citygraph.admin.forms import CHECKBOX, AdminFormError, DomainForm, control
 from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk
 from citygraph.domain import accounts
 from citygraph.domain.errors import DomainError, InvalidInput, PermissionDenied
@@ -47,11 +49,11 @@ class UserAdmin(DomainModelView, model=User):
         "is_staff",
         "is_superuser",
         "date_joined",
-        "last_login",
     ]
-    column_details_list: ClassVar[list[str]] = column_list
+    column_details_list: ClassVar[list[str]] = [*column_list, "last_login"]
     column_labels: ClassVar[dict[Any, str]] = {
         "id": "ID",
+        "username": "Username",
         "email": "E-mail",
         "is_active": "Active",
         "is_staff": "Staff",
@@ -68,17 +70,26 @@ class UserAdmin(DomainModelView, model=User):
     ]
     form_columns: ClassVar[list[str]] = ["is_active", "is_staff"]
 
+    def cell(self, obj: Any, prop: str, request: Request) -> Markup | None:
+        if prop in ("date_joined", "last_login"):
+            moment = getattr(obj, prop)
+            text = moment.strftime("%Y-%m-%d %H:%M UTC") if isinstance(moment, datetime) else "—"
+            return Markup("{}").format(text)
+        return None
+
     async def scaffold_form(self, rules: list[str] | None = None) -> type[DomainForm]:
         class UserForm(DomainForm):
-            is_active = BooleanField("Active")
-            is_staff = BooleanField("Staff status", description="May log in to this admin.")
+            is_active = BooleanField("Active", render_kw=CHECKBOX)
+            is_staff = BooleanField(
+                "Staff status", description="May log in to this admin.", render_kw=CHECKBOX
+            )
             new_password = PasswordField(
                 "New password",
                 description="Leave empty to keep the current password.",
-                render_kw={"autocomplete": "new-password"},
+                render_kw=control(autocomplete="new-password"),
             )
             new_password_again = PasswordField(
-                "New password (again)", render_kw={"autocomplete": "new-password"}
+                "New password (again)", render_kw=control(autocomplete="new-password")
             )
 
         return UserForm

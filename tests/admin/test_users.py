@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from citygraph.admin import staff_ops
 from citygraph.admin.views.users import NOT_YOURSELF, PASSWORDS_DIFFER
+from citygraph.domain import accounts
 from citygraph.models import User
 from citygraph.security import passwords
 from citygraph.security.validators import PASSWORD_TOO_COMMON, PASSWORD_TOO_SHORT
@@ -141,5 +141,5 @@ async def test_plain_staff_cannot_take_over_a_superuser(services: Services, staf
         headers={"Origin": "http://testserver"},
     )
     assert response.status_code == 400
-    assert staff_ops.SUPERUSER_ONLY in response.text
+    assert accounts.SUPERUSER_ONLY in response.text
     assert (await user_rows(services))["operator"].password == staff.user.password

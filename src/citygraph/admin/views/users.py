@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from wtforms import BooleanField, PasswordField  # type: ignore[import-untyped]
 
-from citygraph.admin import staff_ops
 from citygraph.admin.forms import CHECKBOX, AdminFormError, DomainForm, control
 from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk
 from citygraph.domain import accounts
@@ -111,9 +110,9 @@ class UserAdmin(DomainModelView, model=User):
                     raise PermissionDenied(NOT_YOURSELF)
                 user = await accounts.set_active_by_id(session, actor, user_id, want_active)
             if want_staff != user.is_staff:
-                user = await staff_ops.set_staff(session, actor, user_id, want_staff)
+                user = await accounts.set_staff(session, actor, user_id, want_staff)
             if new_password:
-                user = await staff_ops.set_password(
+                user = await accounts.set_password(
                     session, self.settings, actor, user_id, new_password
                 )
         return user
@@ -166,15 +165,15 @@ class UserAdmin(DomainModelView, model=User):
     @action(name="grant-staff", label="Grant staff status")
     async def grant_staff(self, request: Request) -> Response:
         async def operation(session: AsyncSession, actor: Actor, user_id: int) -> User:
-            return await staff_ops.set_staff(session, actor, user_id, True)
+            return await accounts.set_staff(session, actor, user_id, True)
 
         return await self._apply(request, operation, "made staff")
 
     @action(name="revoke-staff", label="Revoke staff status")
     async def revoke_staff(self, request: Request) -> Response:
         async def operation(session: AsyncSession, actor: Actor, user_id: int) -> User:
-            return await staff_ops.set_staff(session, actor, user_id, False)
+            return await accounts.set_staff(session, actor, user_id, False)
 
         return await self._apply(
-            request, operation, "no longer staff", self_refusal=staff_ops.NOT_YOURSELF
+            request, operation, "no longer staff", self_refusal=accounts.NOT_YOURSELF
         )

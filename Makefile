@@ -40,7 +40,7 @@ lint: install-test
 	$(BIN)/mypy
 
 bench: install-test
-	$(BIN)/python bench/login_contention.py
+	$(BIN)/python -m tests.benchmarks.login_contention
 
 schema: install
 	$(BIN)/citygraph export-schema > schema.graphql

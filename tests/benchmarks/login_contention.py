@@ -1,4 +1,4 @@
-"""Does password hashing starve other requests? Run: ``.venv/bin/python bench/login_contention.py``.
+"""Does password hashing starve other requests? Run: ``make bench``.
 
 Starts a real uvicorn (one worker, its own process) on a temporary SQLite database with bcrypt
 cost 12, then measures the latency of a small GraphQL query (``{ districts { id title } }``)
@@ -63,7 +63,7 @@ async def main():
 
 asyncio.run(main())
 """
-    subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=ROOT)  # noqa: S603 (our own script)
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=ROOT)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -147,7 +147,7 @@ def main() -> None:
         }
         prepare(env)
         port = free_port()
-        server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        server = subprocess.Popen(
             [
                 sys.executable,
                 "-m",

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
-from sqlmodel import select
+from sqlmodel import col, select
 
 from citygraph.admin.auth import NOT_STAFF
 from citygraph.config import Settings
@@ -87,6 +87,8 @@ async def test_staff_workflow_in_a_real_browser(
     await make_user(services, "reader", staff=False)
     image_file = tmp_path / "nao.png"
     image_file.write_bytes(png("teal", (320, 200)))
+    second_image = tmp_path / "ostafyevo.png"
+    second_image.write_bytes(png("maroon", (200, 200)))
     ARTIFACTS.mkdir(exist_ok=True)
 
     with live_server(settings) as base:
@@ -140,7 +142,10 @@ async def test_staff_workflow_in_a_real_browser(
             await page.fill("input[name=longitude]", "37.508542")
             await page.select_option("select[name=type]", "museum")
             await page.select_option("select[name=district_id]", label=DISTRICT)
-            await page.set_input_files("input[name=new_images]", str(image_file))
+            await page.set_input_files(
+                "input[name=new_images]", [str(image_file), str(second_image)]
+            )
+            await expect(page.locator(".admin-preview img")).to_have_count(2)
             await page.click("input[type=submit][value=Save]")
             await expect(page).to_have_url(f"{base}/admin/place/list")
             place_row = page.locator("tr", has_text=PLACE)
@@ -150,7 +155,22 @@ async def test_staff_workflow_in_a_real_browser(
             # The place's page shows its description and its image.
             await place_row.locator("a[href*='/admin/place/details/']").click()
             await expect(page.locator("body")).to_contain_text("«Русский Парнас»")
-            await expect(page.locator("img.admin-thumb")).to_have_count(1)
+            await expect(page.locator("img.admin-thumb")).to_have_count(2)
+
+            # Delete one image through sqladmin's confirmation dialog: row and file go.
+            async with services.sessions() as session:
+                doomed = (
+                    await session.exec(select(PlaceImage).order_by(col(PlaceImage.id)))
+                ).first()
+            assert doomed is not None
+            doomed_file = settings.media_root / doomed.image
+            assert doomed_file.is_file()
+            await page.goto(f"{base}/admin/place-image/details/{doomed.id}")
+            await page.click(".card-footer a.btn-danger")
+            await page.click("#modal-delete-button")
+            await expect(page).to_have_url(f"{base}/admin/place-image/list")
+            await expect(page.locator("tbody tr")).to_have_count(1)
+            assert not doomed_file.exists()
 
             # Back on the district list, the district counts its place.
             await page.goto(f"{base}/admin/district/list")

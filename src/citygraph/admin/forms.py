@@ -84,19 +84,23 @@ def form_error(error: InvalidInput, aliases: Mapping[str, str] | None = None) ->
     return AdminFormError(" ".join([FIX_BELOW, *leftovers]))
 
 
-async def upload_bytes(value: object) -> bytes | None:
-    """The content of an uploaded file, or ``None`` when the file input was left empty."""
+async def upload_bytes(value: object, limit: int) -> bytes | None:
+    """The content of an uploaded file, or ``None`` when the file input was left empty.
+
+    At most ``limit + 1`` bytes are read: enough for the domain to call the file too large,
+    without holding a huge upload in memory.
+    """
     if not isinstance(value, UploadFile) or not value.filename:
         return None
     await value.seek(0)
-    data = await value.read()
+    data = await value.read(limit + 1)
     return data or None
 
 
-async def uploads_bytes(values: object) -> list[bytes]:
+async def uploads_bytes(values: object, limit: int) -> list[bytes]:
     if not isinstance(values, list):
         return []
-    found = [await upload_bytes(value) for value in values]
+    found = [await upload_bytes(value, limit) for value in values]
     return [data for data in found if data is not None]
 
 

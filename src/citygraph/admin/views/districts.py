@@ -82,7 +82,7 @@ class DistrictAdmin(DomainModelView, model=District):
         return DistrictForm
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> District:
-        image = await upload_bytes(data.get("image"))
+        image = await upload_bytes(data.get("image"), self.settings.max_upload_bytes)
         async with self.write() as session:
             return await districts.create_district(
                 session,
@@ -94,7 +94,7 @@ class DistrictAdmin(DomainModelView, model=District):
             )
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> District:
-        upload = await upload_bytes(data.get("image"))
+        upload = await upload_bytes(data.get("image"), self.settings.max_upload_bytes)
         remove = bool((await request.form()).get("image_clear"))
         image = upload if upload is not None else (None if remove else UNSET)
         async with self.write() as session:

@@ -211,7 +211,7 @@ class PlaceAdmin(DomainModelView, model=Place):
         return problems
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> Place:
-        uploads = await uploads_bytes(data.get("new_images"))
+        uploads = await uploads_bytes(data.get("new_images"), self.settings.max_upload_bytes)
         image_problems = self._image_problems(uploads)
         actor = admin_user(request)
         async with self.write(ALIASES) as session:
@@ -240,7 +240,7 @@ class PlaceAdmin(DomainModelView, model=Place):
         return place
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Place:
-        uploads = await uploads_bytes(data.get("new_images"))
+        uploads = await uploads_bytes(data.get("new_images"), self.settings.max_upload_bytes)
         image_problems = self._image_problems(uploads)
         place_id = parse_pk(pk)
         actor = admin_user(request)
@@ -319,7 +319,7 @@ class PlaceImageAdmin(DomainModelView, model=PlaceImage):
         return PlaceImageForm
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> PlaceImage:
-        uploads = await uploads_bytes(data.get("image"))
+        uploads = await uploads_bytes(data.get("image"), self.settings.max_upload_bytes)
         raw_place = str(data.get("place_id") or "").strip()
         actor = admin_user(request)
         async with self.write() as session:

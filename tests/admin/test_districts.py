@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from citygraph.db import session_scope
@@ -156,3 +158,18 @@ async def test_search_finds_russian_titles(staff: Admin, services: Services) -> 
     page = await staff.client.get("/admin/district/list", params={"search": "Южн"})
     assert "Южный" in page.text
     assert "Восточный" not in page.text
+
+
+async def test_sqladmin_file_routes_serve_nothing(
+    staff: Admin, services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A text column naming a local file (``.env``, the database) must not become a download."""
+    secret = tmp_path / "secret.env"
+    secret.write_text("CITYGRAPH_SECRET_KEY=do-not-leak\n")
+    monkeypatch.chdir(tmp_path)
+    await staff.post("/admin/district/create", {"title": "secret.env", "save": "Save"})
+    (district,) = await all_districts(services)
+    for kind in ("download", "preview"):
+        response = await staff.client.get(f"/admin/district/{district.id}/title/{kind}/")
+        assert response.status_code == 404
+        assert "do-not-leak" not in response.text

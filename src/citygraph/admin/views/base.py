@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, ClassVar
 
 from markupsafe import Markup
 from sqladmin import ModelView
 from sqlalchemy import Select, Subquery, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from citygraph.admin.forms import AdminFormError, form_error
@@ -86,6 +88,15 @@ class DomainModelView(ModelView):
         if custom is not None:
             return getattr(obj, prop, None), custom
         return await super().get_detail_value(obj, prop, request)
+
+    async def get_object_filepath(self, identifier: str, column_name: str) -> Path:
+        """Refuse sqladmin's file download/preview routes (``/<view>/<pk>/<column>/download/``).
+
+        They serve the file named by *any* text column from anywhere under the working
+        directory, so a staff member could title a district ``.env`` or the SQLite database
+        file and download it. Stored images are served at ``/media`` instead.
+        """
+        raise HTTPException(status_code=404)
 
     @asynccontextmanager
     async def write(self, aliases: Mapping[str, str] | None = None) -> AsyncIterator[AsyncSession]:

@@ -45,6 +45,7 @@ from citygraph.domain.pagination import (
 )
 from citygraph.domain.values import UNSET, UnsetType
 from citygraph.models import Place, PlaceImage, PlaceType
+from citygraph.sqltypes import COORDINATE_QUANTUM
 from citygraph.security.permissions import Actor, require_staff
 
 TITLE_MAX = 200
@@ -303,7 +304,8 @@ async def places_near(
 
 
 def _clean_coordinate(errors: FieldErrors, field: str, value: object, bound: int) -> Decimal | None:
-    return clean_decimal(
+    """A valid coordinate with exactly 6 decimals, as the database will return it."""
+    number = clean_decimal(
         errors,
         field,
         value,
@@ -312,6 +314,7 @@ def _clean_coordinate(errors: FieldErrors, field: str, value: object, bound: int
         min_value=Decimal(-bound),
         max_value=Decimal(bound),
     )
+    return number.quantize(COORDINATE_QUANTUM) if number is not None else None
 
 
 async def _clean_place(

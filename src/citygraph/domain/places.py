@@ -45,8 +45,8 @@ from citygraph.domain.pagination import (
 )
 from citygraph.domain.values import UNSET, UnsetType
 from citygraph.models import Place, PlaceImage, PlaceType
-from citygraph.sqltypes import COORDINATE_QUANTUM
 from citygraph.security.permissions import Actor, require_staff
+from citygraph.sqltypes import COORDINATE_QUANTUM
 
 TITLE_MAX = 200
 SHORT_DESCRIPTION_MAX = 300

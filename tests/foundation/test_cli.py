@@ -130,13 +130,13 @@ def test_serve_on_the_embedded_default_migrates_and_loads_demo(
     del env["DATABASE_URL"]
     del env["CITYGRAPH_MEDIA_ROOT"]
     port = free_port()
+    log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
         [*CITYGRAPH, "serve", "--port", str(port)],
         env=env,
         cwd=tmp_path,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -147,9 +147,10 @@ def test_serve_on_the_embedded_default_migrates_and_loads_demo(
                 break
             except httpx.TransportError:
                 time.sleep(0.2)
-        assert status == 200
+        assert status == 200, (tmp_path / "serve.log").read_text()
         assert counts(tmp_path / "var" / "citygraph.sqlite3")[0] == 12
         assert any((tmp_path / "var" / "media" / "places").iterdir())
     finally:
         server.terminate()
         server.wait(timeout=20)
+        log.close()

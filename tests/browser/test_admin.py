@@ -11,7 +11,6 @@ Needs Debian's ``/usr/bin/chromium``: without it the test skips locally and fail
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,20 +25,11 @@ from citygraph.config import Settings
 from citygraph.models import District, Place, PlaceImage, User
 from citygraph.services import Services
 from tests.admin.conftest import PASSWORD, make_user, png
+from tests.support.browser import ARTIFACTS, CHROMIUM_ARGS, require_chromium
 from tests.support.server import live_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DISTRICT = "Новомосковский административный округ"
 PLACE = "Усадьба Остафьево"
 NEWCOMER = "novichok"
@@ -48,12 +38,7 @@ NEWCOMER_PASSWORD = "Lantern-Ocean-73"
 
 @pytest.fixture
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(f"BROWSER TEST NOT RUN: {message}")
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture

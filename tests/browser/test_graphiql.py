@@ -9,7 +9,6 @@ go to the app itself: the explorer works with no internet. A screenshot is saved
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -21,30 +20,11 @@ from citygraph.demo.loader import load_demo
 from citygraph.graphql.graphiql import find_assets_dir
 from citygraph.services import Services
 from tests.conftest import make_settings
+from tests.support.browser import ARTIFACTS, CHROMIUM_ARGS, require, require_chromium
 from tests.support.server import live_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOT = REPO / "test-artifacts" / "graphiql.png"
-IN_CI = os.environ.get("CI", "").lower() == "true"
+SCREENSHOT = ARTIFACTS / "graphiql.png"
 QUERY = "{\n  districts {\n    id\n    title\n    abbreviation\n  }\n}"
-
-
-def _require(condition: bool, what: str) -> None:
-    if condition:
-        return
-    message = f"GraphiQL browser test NOT RUN: {what}"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 async def _load_demo(settings: Settings) -> None:
@@ -58,8 +38,8 @@ async def _load_demo(settings: Settings) -> None:
 
 @pytest.mark.browser
 def test_graphiql_runs_a_query_offline(sqlite_url: str, tmp_path: Path) -> None:
-    _require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
-    _require(find_assets_dir() is not None, "GraphiQL assets are missing (run `make assets`)")
+    chromium = require_chromium()
+    require(find_assets_dir() is not None, "GraphiQL assets are missing (run `make assets`)")
     from playwright.sync_api import expect, sync_playwright
 
     # A database of its own: the demo data must not leak into other tests' sqlite file.
@@ -73,7 +53,7 @@ def test_graphiql_runs_a_query_offline(sqlite_url: str, tmp_path: Path) -> None:
     foreign: list[str] = []
     with live_server(settings) as base_url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
         )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 850})

@@ -177,9 +177,7 @@ async def profile(call: Call) -> Response:
 
 
 async def user_list(call: Call) -> Response:
-    me = accounts.current_user(call.actor)
-    list_users = getattr(accounts, "list_users", None)
-    users: list[User] = [me] if list_users is None else await list_users(call.session, call.actor)
+    users = await accounts.list_users(call.session, call.actor)
     return call.respond([user_json(user) for user in users])
 
 

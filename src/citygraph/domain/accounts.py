@@ -397,6 +397,16 @@ def current_user(actor: Actor) -> User:
     return require_user(actor)
 
 
+async def list_users(session: AsyncSession, actor: Actor) -> list[User]:
+    """djoser's ``GET /auth/users/``: staff see every account, others only their own (by id)."""
+    account = require_user(actor)
+    if is_staff(account):
+        result = await session.exec(select(User).order_by(col(User.id)))
+        return list(result.all())
+    user = await session.get(User, account.id)
+    return [user] if user is not None else []
+
+
 async def get_profile(session: AsyncSession, actor: Actor, user_id: int | str) -> User:
     """One account, for its owner or staff (checked first); ``NotFound`` when there is none."""
     if actor is None:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from citygraph.domain import errors as domain
+from citygraph.domain.tokens import NO_USER_IDENTIFICATION, USER_INACTIVE, USER_NOT_FOUND
 from citygraph.security.jwt import INVALID_OR_EXPIRED, WRONG_TYPE
 
 JsonBody = Any
@@ -28,9 +29,6 @@ PERMISSION_DENIED = "You do not have permission to perform this action."
 NOT_FOUND = "Not found."
 BAD_AUTHORIZATION_HEADER = "Authorization header must contain two space-delimited values"
 GIVEN_TOKEN_NOT_VALID = "Given token not valid for any token type"
-NO_USER_IDENTIFICATION = "Token contained no recognizable user identification"
-USER_NOT_FOUND = "User not found"
-USER_INACTIVE = "User is inactive"
 NOT_ACCEPTABLE = "Could not satisfy the request Accept header."
 THROTTLED = "Request was throttled. Expected available in {wait} seconds."
 

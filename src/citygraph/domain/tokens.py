@@ -33,12 +33,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from citygraph.config import Settings
 from citygraph.domain import accounts
 from citygraph.domain.errors import AuthenticationFailed, TokenInvalid
+from citygraph.domain.fields import is_storable_id
 from citygraph.models import BlacklistedToken, User
 from citygraph.security import jwt
-from citygraph.security.jwt import INVALID_OR_EXPIRED
 from citygraph.services import Services
 
 BLACKLISTED = "Token is blacklisted"
+# simplejwt's ``JWTAuthentication`` after the token itself verified.
+NO_USER_IDENTIFICATION = "Token contained no recognizable user identification"
+USER_NOT_FOUND = "User not found"
+USER_INACTIVE = "User is inactive"
 NO_ACTIVE_ACCOUNT_FOR_TOKEN = "No active account found for the given token."
 PRUNE_ONE_IN = 100
 
@@ -50,11 +54,22 @@ class TokenPair:
 
 
 async def user_from_access_token(session: AsyncSession, settings: Settings, token: str) -> User:
-    """The active user an access token names; ``TokenInvalid`` otherwise (simplejwt wording)."""
-    claims = jwt.decode(settings, token, "access")
-    user = await session.get(User, claims.user_id)
-    if user is None or not user.is_active:
-        raise TokenInvalid(INVALID_OR_EXPIRED, token_type="access")
+    """The active user an access token names; ``TokenInvalid`` otherwise, in simplejwt's words.
+
+    As simplejwt's ``JWTAuthentication.get_user``: a token without ``user_id`` is
+    ``NO_USER_IDENTIFICATION``; a user that does not exist (deleted, or a claim naming no
+    account) ``USER_NOT_FOUND``; a deactivated one ``USER_INACTIVE``. (simplejwt answers a 500 for
+    a non-numeric ``user_id``; here that names no account.)
+    """
+    payload = jwt.decode_payload(settings, token, "access")
+    if "user_id" not in payload:
+        raise TokenInvalid(NO_USER_IDENTIFICATION, token_type="access")
+    uid = jwt.user_id_claim(payload["user_id"])
+    user = await session.get(User, uid) if uid is not None and is_storable_id(uid) else None
+    if user is None:
+        raise TokenInvalid(USER_NOT_FOUND, token_type="access")
+    if not user.is_active:
+        raise TokenInvalid(USER_INACTIVE, token_type="access")
     return user
 
 

@@ -79,26 +79,41 @@ def encode(
     return jwt.encode(payload, _signing_key(settings), algorithm=settings.jwt_algorithm)
 
 
-def decode(settings: Settings, token: str, expected_type: TokenType) -> TokenClaims:
-    """Verify signature, expiry and type; raise ``TokenInvalid`` with simplejwt's message."""
+def decode_payload(settings: Settings, token: str, expected_type: TokenType) -> dict[str, Any]:
+    """Signature, expiry, ``jti`` and type checked; the ``user_id`` claim is left to the caller."""
     try:
-        payload = jwt.decode(
+        payload: dict[str, Any] = jwt.decode(
             token,
             _verifying_key(settings),
             algorithms=[settings.jwt_algorithm],
-            options={"require": ["exp", "token_type", "jti", "user_id"]},
+            options={"require": ["exp", "token_type", "jti"]},
         )
     except jwt.PyJWTError as exc:
         raise TokenInvalid(INVALID_OR_EXPIRED, token_type=expected_type) from exc
     if payload.get("token_type") != expected_type:
         raise TokenInvalid(WRONG_TYPE, token_type=expected_type)
-    user_id = payload.get("user_id")
-    if isinstance(user_id, bool) or not isinstance(user_id, int | str):
-        raise TokenInvalid(INVALID_OR_EXPIRED, token_type=expected_type)
+    return payload
+
+
+def user_id_claim(value: object) -> int | None:
+    """The account number a ``user_id`` claim names (an int or a decimal string), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
     try:
-        uid = int(user_id)
-    except ValueError as exc:
-        raise TokenInvalid(INVALID_OR_EXPIRED, token_type=expected_type) from exc
+        return int(value)
+    except ValueError:
+        return None
+
+
+def decode(settings: Settings, token: str, expected_type: TokenType) -> TokenClaims:
+    """Verify signature, expiry and type; raise ``TokenInvalid`` with simplejwt's message.
+
+    The token must also name a user (``user_id``), as every token citygraph mints does.
+    """
+    payload = decode_payload(settings, token, expected_type)
+    uid = user_id_claim(payload.get("user_id"))
+    if uid is None:
+        raise TokenInvalid(INVALID_OR_EXPIRED, token_type=expected_type)
     return TokenClaims(
         token_type=expected_type,
         user_id=uid,

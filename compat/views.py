@@ -21,7 +21,7 @@ from citygraph.security.permissions import require_staff
 from compat import errors
 from compat.endpoint import Call
 from compat.errors import ApiError
-from compat.parsing import EMPTY, FieldReader, Upload, query_integer, string_problem
+from compat.parsing import EMPTY, FieldReader, Upload, query_integer
 from compat.rendering import empty_response
 
 COORDINATE_QUANTUM = Decimal("0.000001")
@@ -118,9 +118,7 @@ async def district_create(call: Call) -> Response:
         value = _form_text(body.get(name))
         if value is None:
             reader.errors[name] = [errors.NULL]
-        elif isinstance(value, str) and string_problem(value):
-            reader.errors[name] = [string_problem(value) or ""]
-        elif value is not EMPTY:
+        elif value is not EMPTY:  # NUL and surrogates are the domain's (``clean_text``)
             values[name] = value
     image = reader.image("image")
     order = ("title", "abbreviation", "image")

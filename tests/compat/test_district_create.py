@@ -164,6 +164,12 @@ async def test_json_bodies(
             b'byte 0xff in position 11: invalid start byte"}',
         ),
         (b'{"title":"\\ud800"}', b'{"title":["Surrogate characters are not allowed: U+D800."]}'),
+        (
+            b'{"title":"' + b"x" * 101 + b'\\u0000\\ud800","abbreviation":"\\udc00"}',
+            b'{"title":["Ensure this field has no more than 100 characters.","Null characters are '
+            b'not allowed.","Surrogate characters are not allowed: U+D800."],"abbreviation":'
+            b'["Surrogate characters are not allowed: U+DC00."]}',
+        ),
         (b"", b'{"title":["This field is required."]}'),
     ],
 )

@@ -84,6 +84,7 @@ async def test_validation_reports_every_field(services: Services) -> None:
         "   ": "This field may not be blank.",
         "x" * 101: "Ensure this field has no more than 100 characters.",
         "a\x00b": "Null characters are not allowed.",
+        "\ud800": "Surrogate characters are not allowed: U+D800.",
     }
     for title, message in cases.items():
         async with services.sessions() as session:

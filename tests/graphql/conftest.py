@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,7 +37,10 @@ class GQL:
         body: dict[str, Any] = {"query": query}
         if variables is not None:
             body["variables"] = variables
-        return await self.client.post("/graphql", json=body, headers=sent)
+        # ``json.dumps`` escapes non-ASCII, so lone surrogates can be sent too (httpx's ``json=``
+        # encodes raw UTF-8 and cannot).
+        sent.setdefault("Content-Type", "application/json")
+        return await self.client.post("/graphql", content=json.dumps(body), headers=sent)
 
     async def __call__(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None

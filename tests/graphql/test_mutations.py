@@ -99,6 +99,60 @@ async def test_district_field_errors(gql: GQL, services: Services, staff_token: 
     }
 
 
+async def test_nul_and_surrogate_characters_are_field_errors(
+    gql: GQL, services: Services, staff_token: str
+) -> None:
+    """DRF's messages, never a database error (SQLite cannot store a lone surrogate)."""
+    # In the document itself the GraphQL lexer refuses a lone surrogate (raw or escaped) before
+    # any resolver runs; through variables it reaches the domain, which names the field.
+    for document in (
+        'mutation { createDistrict(input: {title: "\ud800"}) { id } }',
+        r'mutation { createDistrict(input: {title: "\ud800"}) { id } }',
+    ):
+        refused = await gql(document, token=staff_token)
+        assert only_error(refused)["message"].startswith("Syntax Error: Invalid "), refused
+    single = await gql(
+        "mutation($input: CreateDistrictInput!) { createDistrict(input: $input) { id } }",
+        {"input": {"title": "\ud800"}},
+        token=staff_token,
+    )
+    assert only_error(single)["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "fields": {"title": ["Surrogate characters are not allowed: U+D800."]},
+    }
+    variables = await gql(
+        "mutation($input: CreateDistrictInput!) { createDistrict(input: $input) { id } }",
+        {"input": {"title": "x" * 101 + "\x00\udfff", "abbreviation": "a\x00"}},
+        token=staff_token,
+    )
+    assert only_error(variables)["extensions"]["fields"] == {
+        "title": [
+            "Ensure this field has no more than 100 characters.",
+            "Null characters are not allowed.",
+            "Surrogate characters are not allowed: U+DFFF.",
+        ],
+        "abbreviation": ["Null characters are not allowed."],
+    }
+    place = await gql(
+        CREATE_PLACE,
+        {
+            "input": {
+                "title": "\udc00",
+                "shortDescription": "",
+                "fullDescription": "",
+                "latitude": "55.75",
+                "longitude": "37.61",
+                "type": "PARK",
+                "districtId": 1,
+            }
+        },
+        token=staff_token,
+    )
+    assert only_error(place)["extensions"]["fields"]["title"] == [
+        "Surrogate characters are not allowed: U+DC00."
+    ]
+
+
 async def test_deleting_a_district_with_places_is_a_conflict(
     gql: GQL, services: Services, staff_token: str
 ) -> None:

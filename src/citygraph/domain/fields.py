@@ -20,6 +20,7 @@ NOT_A_STRING = "Not a valid string."
 INVALID_NUMBER = "A valid number is required."
 INVALID_INTEGER = "A valid integer is required."
 NULL_CHARACTERS = "Null characters are not allowed."
+SURROGATE_CHARACTERS = "Surrogate characters are not allowed: U+{code:X}."
 
 #: Integer primary keys are 32-bit on both databases; anything outside cannot exist.
 MAX_ID = 2**31 - 1
@@ -48,16 +49,34 @@ def clean_text(
         errors.add(field, NOT_A_STRING)
         return None
     text = str(value).strip()
-    if "\x00" in text:
-        errors.add(field, NULL_CHARACTERS)
-        return None
     if not text and not allow_blank:
         errors.add(field, NOT_BLANK)
         return None
+    # DRF runs a CharField's validators together: length, NUL, then lone surrogates.
+    problems = character_problems(text)
     if max_length is not None and len(text) > max_length:
-        errors.add(field, max_length_message(max_length))
-        return None
-    return text
+        problems.insert(0, max_length_message(max_length))
+    for message in problems:
+        errors.add(field, message)
+    return None if problems else text
+
+
+def surrogate_message(char: str) -> str:
+    return SURROGATE_CHARACTERS.format(code=ord(char))
+
+
+def character_problems(text: str) -> list[str]:
+    """DRF's ``ProhibitNullCharactersValidator`` and ``ProhibitSurrogateCharactersValidator``.
+
+    Lone surrogates (``"\\ud800"`` in JSON) cannot be encoded as UTF-8, so no database takes them.
+    """
+    problems: list[str] = []
+    if "\x00" in text:
+        problems.append(NULL_CHARACTERS)
+    surrogate = next((char for char in text if 0xD800 <= ord(char) <= 0xDFFF), None)
+    if surrogate is not None:
+        problems.append(surrogate_message(surrogate))
+    return problems
 
 
 def _format_limit(limit: Decimal) -> str:

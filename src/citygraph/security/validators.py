@@ -24,6 +24,7 @@ from difflib import SequenceMatcher
 from functools import cache
 from importlib import resources
 
+from citygraph.domain.fields import character_problems
 from citygraph.security.passwords import MAX_PASSWORD_BYTES
 
 USERNAME_MAX_LENGTH = 150
@@ -66,14 +67,7 @@ def max_length_message(limit: int) -> str:
 
 def _character_problems(value: str) -> list[str]:
     """DRF ``CharField``'s own validators: NUL and lone surrogates are refused."""
-    problems: list[str] = []
-    if "\x00" in value:
-        problems.append(NULL_CHARACTERS)
-    for char in value:
-        if 0xD800 <= ord(char) <= 0xDFFF:
-            problems.append(f"Surrogate characters are not allowed: U+{ord(char):X}.")
-            break
-    return problems
+    return character_problems(value)
 
 
 # --- usernames -------------------------------------------------------------------------------
@@ -140,9 +134,10 @@ def email_problems(email: str) -> list[str]:
     problems: list[str] = []
     if len(email) > EMAIL_MAX_LENGTH:
         problems.append(max_length_message(EMAIL_MAX_LENGTH))
+    # DRF's ``EmailField``: the CharField validators (NUL, surrogates) run before the address's.
+    problems.extend(_character_problems(email))
     if not is_valid_email(email):
         problems.append(INVALID_EMAIL)
-    problems.extend(_character_problems(email))
     return problems
 
 

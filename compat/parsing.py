@@ -157,8 +157,13 @@ class FieldReader:
         allow_blank: bool = False,
         trim: bool = True,
         default: str | None = None,
+        characters: bool = True,
     ) -> Any:
-        """A DRF ``CharField``: returns the cleaned string, ``EMPTY`` or the default."""
+        """A DRF ``CharField``: returns the cleaned string, ``EMPTY`` or the default.
+
+        ``characters=False`` leaves NUL and lone surrogates to the domain, for fields whose
+        other validators run alongside (DRF reports them together).
+        """
         value = self.body.get(name)
         if isinstance(value, Upload):
             value = value.filename
@@ -182,7 +187,7 @@ class FieldReader:
         text = str(value)
         if trim:
             text = text.strip()
-        problem = string_problem(text)
+        problem = string_problem(text) if characters else None
         if problem:
             self._fail(name, problem)
             return EMPTY

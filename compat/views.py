@@ -179,12 +179,23 @@ async def user_list(call: Call) -> Response:
     return call.respond([user_json(user) for user in users])
 
 
+REGISTRATION_FIELDS = ("email", "username", "password")
+
+
 async def register(call: Call) -> Response:
+    """djoser's ``UserCreateSerializer``: transport and value errors together, in field order."""
     reader = FieldReader(await call.body())
-    email = reader.string("email", required=False, allow_blank=True, default="")
-    username = reader.string("username", allow_blank=True)
-    password = reader.string("password", allow_blank=True)
-    reader.raise_if_errors(("email", "username", "password"))
+    email = reader.string("email", required=False, allow_blank=True, default="", characters=False)
+    username = reader.string("username", allow_blank=True, characters=False)
+    password = reader.string("password", allow_blank=True, characters=False)
+    if reader.errors:
+        values = {"email": email, "username": username, "password": password}
+        checked = {key: None if key in reader.errors else value for key, value in values.items()}
+        try:
+            await accounts.validate_new_account(call.session, **checked)
+        except InvalidInput as exc:
+            reader.errors.update(exc.fields)
+        reader.raise_if_errors(REGISTRATION_FIELDS)
     user = await accounts.register(
         call.session,
         call.services,

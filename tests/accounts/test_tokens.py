@@ -57,6 +57,7 @@ async def test_one_message_for_every_login_failure(
         ("alice", "wrong"),
         ("carol", PASSWORD),
         ("ALICE", PASSWORD),
+        ("ali\x00ce", PASSWORD),  # PostgreSQL could not even be asked about this name
     ):
         body = await gql(client, LOGIN, {"u": username, "p": password})
         assert error_codes(body) == ["UNAUTHENTICATED"]

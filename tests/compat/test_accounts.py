@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -61,13 +63,61 @@ async def test_documented_registration(client: httpx.AsyncClient, world: World) 
             b'{"username":["Ensure this field has no more than 150 characters."]}',
         ),
         ({"username": "pw9", "password": None}, b'{"password":["This field may not be null."]}'),
+        # Transport errors (null, missing, blank, not a string) and value errors together.
+        (
+            {"username": None, "email": "bad", "password": "x"},
+            b'{"email":["Enter a valid email address."],'
+            b'"username":["This field may not be null."]}',
+        ),
+        (
+            {"username": None, "email": "bad"},
+            b'{"email":["Enter a valid email address."],"username":["This field may not be null."]'
+            b',"password":["This field is required."]}',
+        ),
+        (
+            {"email": None, "username": "bad name", "password": "1"},
+            b'{"email":["This field may not be null."],"username":["Enter a valid username. This '
+            b'value may contain only letters, numbers, and @/./+/-/_ characters."]}',
+        ),
+        (
+            {"email": "bad", "username": "alice"},
+            b'{"email":["Enter a valid email address."],"username":["A user with that username '
+            b'already exists."],"password":["This field is required."]}',
+        ),
+        (
+            {"email": "bad", "username": "u" * 151, "password": ""},
+            b'{"email":["Enter a valid email address."],"username":["Ensure this field has no more '
+            b'than 150 characters."],"password":["This field may not be blank."]}',
+        ),
+        (
+            {"email": 5, "username": "alice", "password": ["x"]},
+            b'{"email":["Enter a valid email address."],"username":["A user with that username '
+            b'already exists."],"password":["Not a valid string."]}',
+        ),
+        (
+            {"email": "bad", "username": True, "password": "x"},
+            b'{"email":["Enter a valid email address."],"username":["Not a valid string."]}',
+        ),
+        # NUL and lone surrogates are validators: reported with the field's other messages.
+        (
+            {"username": "\ud800", "password": "x"},
+            b'{"username":["Enter a valid username. This value may contain only letters, numbers, '
+            b'and @/./+/-/_ characters.","Surrogate characters are not allowed: U+D800."]}',
+        ),
+        (
+            {"username": "ok1", "email": "a\x00@b.com", "password": "\udfff"},
+            b'{"email":["Null characters are not allowed.","Enter a valid email address."],'
+            b'"password":["Surrogate characters are not allowed: U+DFFF."]}',
+        ),
         ({"username": "pw7", "password": "   "}, b'{"password":["This field may not be blank."]}'),
     ],
 )
 async def test_registration_errors(
     client: httpx.AsyncClient, world: World, payload: dict[str, object], expected: bytes
 ) -> None:
-    response = await client.post("/auth/users/", json=payload)
+    content = json.dumps(payload)  # ASCII-escaped, so lone surrogates can be sent
+    headers = {"Content-Type": "application/json"}
+    response = await client.post("/auth/users/", content=content, headers=headers)
     assert (response.status_code, response.content) == (400, expected)
 
 

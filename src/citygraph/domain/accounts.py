@@ -31,6 +31,7 @@ from citygraph.domain.errors import (
     NotFound,
     PermissionDenied,
 )
+from citygraph.domain.fields import character_problems
 from citygraph.models import User
 from citygraph.security import passwords, validators
 from citygraph.security.permissions import (
@@ -112,27 +113,41 @@ async def create_superuser(
     )
 
 
+async def _username_problems(session: AsyncSession, username: str) -> list[str]:
+    """A (trimmed) new username's messages in DRF's validator order: the character rule,
+    uniqueness (after NFKC, as stored), the length limit, then NUL and surrogates."""
+    messages = validators.username_problems(username)
+    # A name with NUL or a lone surrogate cannot be stored, so no account holds it (and neither
+    # database could even be asked).
+    if username and not character_problems(username):
+        holder = await get_user_by_username(session, validators.normalize_username(username))
+        if holder is not None:
+            position = 1 if validators.INVALID_USERNAME in messages else 0
+            messages.insert(position, DUPLICATE_USERNAME)
+    return messages
+
+
 async def validate_new_account(
-    session: AsyncSession, *, username: str, email: str, password: str
+    session: AsyncSession, *, username: str | None, email: str | None, password: str | None
 ) -> None:
     """All registration checks, raising ``InvalidInput`` as the original would.
 
     Field checks first (keys in djoser's serializer order: email, username, password); the
     password validators run only when those pass, exactly like ``UserCreateSerializer.validate``.
+    A ``None`` field was already refused by the caller (REST's transport checks: null, missing,
+    not a string): it is skipped, and so are the password validators, so that the caller can
+    merge its own messages with these.
     """
     errors = FieldErrors()
-    for message in validators.email_problems(email):
+    for message in validators.email_problems(email) if email is not None else []:
         errors.add("email", message)
-    username_messages = validators.username_problems(username)
-    if username and await get_user_by_username(session, validators.normalize_username(username)):
-        # DRF's validator order: the character rule, uniqueness, then the length limit.
-        position = 1 if validators.INVALID_USERNAME in username_messages else 0
-        username_messages.insert(position, DUPLICATE_USERNAME)
-    for message in username_messages:
+    for message in await _username_problems(session, username) if username is not None else []:
         errors.add("username", message)
-    for message in validators.password_field_problems(password):
+    for message in validators.password_field_problems(password) if password is not None else []:
         errors.add("password", message)
     errors.raise_if_any()
+    if username is None or email is None or password is None:
+        return
     problems = validate_password(password, username=username, email=email)
     if problems:
         raise InvalidInput({"password": problems})
@@ -182,7 +197,9 @@ async def authenticate(
 
     An unknown username costs one bcrypt check too, so timing does not tell accounts apart.
     """
-    user = await get_user_by_username(session, username.strip())
+    username = username.strip()
+    # NUL or a lone surrogate: no such account (and the databases could not be asked).
+    user = None if character_problems(username) else await get_user_by_username(session, username)
     if user is None:
         await passwords.dummy_check(settings.bcrypt_rounds)
         raise AuthenticationFailed

@@ -143,6 +143,9 @@ async def test_staff_activate_and_deactivate(client: httpx.AsyncClient, services
     body = await gql(client, STAFF_SWITCH, {"id": "abc"}, token=staff_token)
     assert error_codes(body) == ["NOT_FOUND"]
 
+    yourself = await gql(client, STAFF_OFF, {"id": boss.id}, token=staff_token)
+    assert error_codes(yourself) == ["FORBIDDEN"]
+    assert first_error(yourself)["message"] == "You cannot deactivate your own account."
     body = await gql(client, STAFF_OFF, {"id": plain.id}, token=staff_token)
     assert body["data"]["deactivateUser"]["isActive"] is False
     assert error_codes(await gql(client, ME, token=plain_token)) == ["UNAUTHENTICATED"]

@@ -51,6 +51,7 @@ INVALID_UID = "Invalid user id or user doesn't exist."
 INVALID_TOKEN = "Invalid token for given user."
 STALE_TOKEN = "Stale token for given user."
 INVALID_PASSWORD = "Invalid password."
+CANNOT_DEACTIVATE_YOURSELF = "You cannot deactivate your own account."
 # DRF ``IntegerField``.
 INVALID_INTEGER = "A valid integer is required."
 STRING_TOO_LARGE = "String value too large."
@@ -352,12 +353,15 @@ def _parse_id(user_id: int | str) -> int | None:
 async def set_active_by_id(
     session: AsyncSession, actor: Actor, user_id: int | str, active: bool
 ) -> User:
-    """Staff switch an account on or off (``activateUser``/``deactivateUser``)."""
+    """Staff switch an account on or off (``activateUser``/``deactivateUser``), never their own
+    off (``PermissionDenied(CANNOT_DEACTIVATE_YOURSELF)``)."""
     require_staff(actor)
     number = _parse_id(user_id)
     user = await session.get(User, number) if number is not None else None
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
+    if not active and isinstance(actor, User) and actor.id == user.id:
+        raise PermissionDenied(CANNOT_DEACTIVATE_YOURSELF)
     user.is_active = active
     session.add(user)
     await session.flush()

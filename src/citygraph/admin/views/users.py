@@ -18,16 +18,16 @@ from sqladmin.flash import flash
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from wtforms import BooleanField, PasswordField  # type: ignore[import-untyped]
+from wtforms import BooleanField, PasswordField
 
 from citygraph.admin.forms import CHECKBOX, AdminFormError, DomainForm, control
 from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk
 from citygraph.domain import accounts
-from citygraph.domain.errors import DomainError, InvalidInput, PermissionDenied
+from citygraph.domain.errors import DomainError, InvalidInput
 from citygraph.models import User
 from citygraph.security.permissions import Actor
 
-NOT_YOURSELF = "You cannot deactivate your own account."
+NOT_YOURSELF = accounts.CANNOT_DEACTIVATE_YOURSELF
 PASSWORDS_DIFFER = "The two password fields didn’t match."
 
 UserOperation = Callable[[AsyncSession, Actor, int], Awaitable[User]]
@@ -106,8 +106,6 @@ class UserAdmin(DomainModelView, model=User):
             want_active = bool(data.get("is_active"))
             want_staff = bool(data.get("is_staff"))
             if want_active != user.is_active:
-                if not want_active and user.id == actor.id:
-                    raise PermissionDenied(NOT_YOURSELF)
                 user = await accounts.set_active_by_id(session, actor, user_id, want_active)
             if want_staff != user.is_staff:
                 user = await accounts.set_staff(session, actor, user_id, want_staff)

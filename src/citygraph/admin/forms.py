@@ -20,9 +20,9 @@ from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
 # WTForms ships no type information (and the project has no stubs for it): Any below.
-from wtforms import Field, Form  # type: ignore[import-untyped]
-from wtforms.fields import FileField, MultipleFileField  # type: ignore[import-untyped]
-from wtforms.widgets import FileInput  # type: ignore[import-untyped]
+from wtforms import Field, Form
+from wtforms.fields import FileField, MultipleFileField
+from wtforms.widgets import FileInput
 
 from citygraph.domain.errors import NON_FIELD_ERRORS, InvalidInput
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from markupsafe import Markup
 from sqladmin.pagination import Pagination
 from starlette.requests import Request
-from wtforms import StringField  # type: ignore[import-untyped]
+from wtforms import StringField
 
 from citygraph.admin.forms import DomainForm, ImageField, control, upload_bytes
 from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk

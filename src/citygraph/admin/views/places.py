@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
-from wtforms import SelectField, StringField, TextAreaField  # type: ignore[import-untyped]
+from wtforms import SelectField, StringField, TextAreaField
 
 from citygraph.admin.forms import DomainForm, ImagesField, control, uploads_bytes
 from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk

@@ -75,6 +75,9 @@ RESEND_ACTIVATION = _meta("Resend activation", actions={"POST": USER_FIELDS})
 SET_PASSWORD = _meta("Set password", actions={"POST": USER_FIELDS})
 RESET_PASSWORD = _meta("Reset password", actions={"POST": USER_FIELDS})
 RESET_PASSWORD_CONFIRM = _meta("Reset password confirm", actions={"POST": USER_FIELDS})
+SET_USERNAME = _meta("Set username", actions={"POST": USER_FIELDS})
+RESET_USERNAME = _meta("Reset username", actions={"POST": USER_FIELDS})
+RESET_USERNAME_CONFIRM = _meta("Reset username confirm", actions={"POST": USER_FIELDS})
 TOKEN_OBTAIN_PAIR = _meta(
     "Token Obtain Pair",
     "Takes a set of user credentials and returns an access and refresh JSON web\n"

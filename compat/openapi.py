@@ -261,6 +261,35 @@ SCHEMAS: dict[str, Any] = {
             "current_password": {"type": "string"},
         },
     },
+    "UserUpdate": {
+        "type": "object",
+        "description": "djoser's `UserSerializer`: only `email` can change (`id`, `username` "
+        "are read-only and ignored). A different address deactivates the account and mails a "
+        "new activation link.",
+        "properties": {"email": {"type": "string", "maxLength": 254}},
+    },
+    "CurrentPassword": {
+        "type": "object",
+        "required": ["current_password"],
+        "properties": {"current_password": {"type": "string"}},
+    },
+    "SetUsername": {
+        "type": "object",
+        "required": ["current_password", "new_username"],
+        "properties": {
+            "current_password": {"type": "string"},
+            "new_username": {"type": "string", "maxLength": 150},
+        },
+    },
+    "ResetUsernameConfirm": {
+        "type": "object",
+        "required": ["uid", "token", "new_username"],
+        "properties": {
+            "uid": {"type": "string"},
+            "token": {"type": "string"},
+            "new_username": {"type": "string", "maxLength": 150},
+        },
+    },
     "ResetPasswordConfirm": {
         "type": "object",
         "required": ["uid", "token", "new_password"],
@@ -275,6 +304,49 @@ SCHEMAS: dict[str, Any] = {
 
 def _list(schema: str) -> dict[str, Any]:
     return {"type": "array", "items": _ref(schema)}
+
+
+USER_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[^/.]+$"},
+}
+NOT_FOUND = _response("No such account (or, for PUT/PATCH, another's account).", _ref("Detail"))
+
+
+def _account_changes(
+    what: str, suffix: str, *, parameters: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """djoser's ``PUT``/``PATCH``/``DELETE`` on ``me/`` and ``<id>/``."""
+    extra = {"404": NOT_FOUND} if parameters else {}
+    update = {"200": _response("The account.", _ref("User")), **extra}
+    return {
+        "put": _operation(
+            f"Change {what}: its e-mail (a new address deactivates until re-activated).",
+            update,
+            tag="accounts",
+            body="UserUpdate",
+            parameters=parameters,
+            operation_id=f"replace{suffix}",
+        ),
+        "patch": _operation(
+            f"Change {what}: its e-mail, as PUT.",
+            update,
+            tag="accounts",
+            body="UserUpdate",
+            parameters=parameters,
+            operation_id=f"update{suffix}",
+        ),
+        "delete": _operation(
+            f"Delete {what}; `current_password` is the caller's own.",
+            {**NO_CONTENT, "403": FORBIDDEN, **extra},
+            tag="accounts",
+            body="CurrentPassword",
+            parameters=parameters,
+            operation_id=f"delete{suffix}",
+        ),
+    }
 
 
 PATHS: dict[str, Any] = {
@@ -348,7 +420,8 @@ PATHS: dict[str, Any] = {
             {"200": _response("The account.", _ref("User"))},
             tag="accounts",
             operation_id="me",
-        )
+        ),
+        **_account_changes("the signed-in account", "Me", parameters=None),
     },
     "/auth/users/{id}/": {
         "get": _operation(
@@ -358,16 +431,10 @@ PATHS: dict[str, Any] = {
                 "404": _response("No such account.", _ref("Detail")),
             },
             tag="accounts",
-            parameters=[
-                {
-                    "name": "id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string", "pattern": "^[^/.]+$"},
-                }
-            ],
+            parameters=[USER_ID],
             operation_id="getUser",
-        )
+        ),
+        **_account_changes("one account (its owner or staff)", "User", parameters=[USER_ID]),
     },
     "/auth/users/activation/": {
         "post": _operation(
@@ -380,8 +447,8 @@ PATHS: dict[str, Any] = {
     },
     "/auth/users/resend_activation/": {
         "post": _operation(
-            "Mail the activation link again (always 204).",
-            NO_CONTENT,
+            "Mail the activation link again (always 204). Rate-limited.",
+            {**NO_CONTENT, "429": THROTTLED},
             tag="accounts",
             body="EmailInput",
             operation_id="resendActivation",
@@ -398,8 +465,8 @@ PATHS: dict[str, Any] = {
     },
     "/auth/users/reset_password/": {
         "post": _operation(
-            "Mail a password-reset link (always 204).",
-            NO_CONTENT,
+            "Mail a password-reset link (always 204). Rate-limited.",
+            {**NO_CONTENT, "429": THROTTLED},
             tag="accounts",
             body="EmailInput",
             operation_id="resetPassword",
@@ -412,6 +479,33 @@ PATHS: dict[str, Any] = {
             tag="accounts",
             body="ResetPasswordConfirm",
             operation_id="resetPasswordConfirm",
+        )
+    },
+    "/auth/users/set_username/": {
+        "post": _operation(
+            "Rename the signed-in account.",
+            {**NO_CONTENT, "403": FORBIDDEN},
+            tag="accounts",
+            body="SetUsername",
+            operation_id="setUsername",
+        )
+    },
+    "/auth/users/reset_username/": {
+        "post": _operation(
+            "Mail a link to choose a new username (always 204). Rate-limited.",
+            {**NO_CONTENT, "429": THROTTLED},
+            tag="accounts",
+            body="EmailInput",
+            operation_id="resetUsername",
+        )
+    },
+    "/auth/users/reset_username_confirm/": {
+        "post": _operation(
+            "Set a new username with the mailed `uid` and `token`.",
+            NO_CONTENT,
+            tag="accounts",
+            body="ResetUsernameConfirm",
+            operation_id="resetUsernameConfirm",
         )
     },
     "/auth/jwt/create/": {

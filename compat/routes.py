@@ -7,13 +7,18 @@
 | /api/v1/district_create/                | POST, OPTIONS                | staff                 |
 | /api/v1/profile/?id=N                   | GET, HEAD, OPTIONS           | staff or the owner    |
 | /auth/users/                            | GET, POST, HEAD, OPTIONS     | POST anyone, GET user |
-| /auth/users/me/                         | GET, HEAD, OPTIONS           | signed in             |
+| /auth/users/me/                         | GET, PUT, PATCH, DELETE,     | signed in             |
+|                                         | HEAD, OPTIONS                |                       |
 | /auth/users/activation/                 | POST, OPTIONS                | anyone                |
 | /auth/users/resend_activation/          | POST, OPTIONS                | anyone                |
 | /auth/users/set_password/               | POST, OPTIONS                | signed in             |
 | /auth/users/reset_password/             | POST, OPTIONS                | anyone                |
 | /auth/users/reset_password_confirm/     | POST, OPTIONS                | anyone                |
-| /auth/users/<id>/                       | GET, HEAD, OPTIONS           | staff or the owner    |
+| /auth/users/set_username/               | POST, OPTIONS                | signed in             |
+| /auth/users/reset_username/             | POST, OPTIONS                | anyone                |
+| /auth/users/reset_username_confirm/     | POST, OPTIONS                | anyone                |
+| /auth/users/<id>/                       | GET, PUT, PATCH, DELETE,     | staff or the owner    |
+|                                         | HEAD, OPTIONS                |                       |
 | /auth/jwt/create/, refresh/, verify/    | POST, OPTIONS                | anyone (no auth)      |
 
 Paths without their trailing slash answer 301 to the slashed path (Django's ``APPEND_SLASH``);
@@ -49,6 +54,12 @@ register_url_convertor("djoser_lookup", DjoserLookup())
 
 LIST = "GET, HEAD, OPTIONS"
 ACTION = "POST, OPTIONS"
+INSTANCE = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
+INSTANCE_HANDLERS = {
+    "PUT": views.user_update,
+    "PATCH": views.user_update,
+    "DELETE": views.user_delete,
+}
 
 ENDPOINTS: list[tuple[str, Endpoint]] = [
     (
@@ -93,8 +104,8 @@ ENDPOINTS: list[tuple[str, Endpoint]] = [
     (
         "/auth/users/me/",
         Endpoint(
-            allow=LIST,
-            handlers={"GET": views.user_me},
+            allow=INSTANCE,
+            handlers={"GET": views.user_me, **INSTANCE_HANDLERS},
             other_methods=views.signed_in,
             metadata=metadata.USER_INSTANCE,
         ),
@@ -119,22 +130,34 @@ ENDPOINTS: list[tuple[str, Endpoint]] = [
                 views.reset_password_confirm,
                 metadata.RESET_PASSWORD_CONFIRM,
             ),
+            ("reset_username", views.reset_username, metadata.RESET_USERNAME),
+            (
+                "reset_username_confirm",
+                views.reset_username_confirm,
+                metadata.RESET_USERNAME_CONFIRM,
+            ),
         )
     ),
-    (
-        "/auth/users/set_password/",
-        Endpoint(
-            allow=ACTION,
-            handlers={"POST": views.set_password},
-            other_methods=views.signed_in,
-            metadata=metadata.SET_PASSWORD,
-        ),
+    *(
+        (
+            f"/auth/users/{action}/",
+            Endpoint(
+                allow=ACTION,
+                handlers={"POST": handler},
+                other_methods=views.signed_in,
+                metadata=meta,
+            ),
+        )
+        for action, handler, meta in (
+            ("set_password", views.set_password, metadata.SET_PASSWORD),
+            ("set_username", views.set_username, metadata.SET_USERNAME),
+        )
     ),
     (
         "/auth/users/{pk:djoser_lookup}/",
         Endpoint(
-            allow=LIST,
-            handlers={"GET": views.user_detail},
+            allow=INSTANCE,
+            handlers={"GET": views.user_detail, **INSTANCE_HANDLERS},
             other_methods=views.signed_in,
             metadata=metadata.USER_INSTANCE,
         ),

@@ -21,7 +21,7 @@ from citygraph.security.permissions import require_staff
 from compat import errors
 from compat.endpoint import Call
 from compat.errors import ApiError
-from compat.parsing import EMPTY, FieldReader, Upload, query_integer
+from compat.parsing import EMPTY, Body, FieldReader, Upload, query_integer
 from compat.rendering import empty_response
 
 COORDINATE_QUANTUM = Decimal("0.000001")
@@ -211,6 +211,14 @@ async def user_me(call: Call) -> Response:
     return call.respond(user_json(accounts.current_user(call.actor)))
 
 
+def _no_such_user(pk: str) -> ApiError:
+    """DRF's ``get_object_or_404``: an id that parses names no user; anything else is a 404."""
+    message = errors.NOT_FOUND
+    if pk.strip().lstrip("+-").isdigit():
+        message = "No User matches the given query."
+    return ApiError.detail(404, message)
+
+
 async def user_detail(call: Call) -> Response:
     pk = call.request.path_params["pk"]
     try:
@@ -218,11 +226,102 @@ async def user_detail(call: Call) -> Response:
     except PermissionDenied as exc:  # djoser's HIDE_USERS: others' accounts do not exist
         raise ApiError.detail(404, errors.NOT_FOUND) from exc
     except NotFound as exc:
-        message = errors.NOT_FOUND
-        if pk.strip().lstrip("+-").isdigit():
-            message = "No User matches the given query."
-        raise ApiError.detail(404, message) from exc
+        raise _no_such_user(pk) from exc
     return call.respond(user_json(user))
+
+
+def _path_user(call: Call) -> str | None:
+    """``None`` on ``/auth/users/me/``, the raw ``<id>`` on ``/auth/users/<id>/``."""
+    pk = call.request.path_params.get("pk")
+    return None if pk is None else str(pk)
+
+
+async def user_update(call: Call) -> Response:
+    """``PUT``/``PATCH`` on ``me/`` or ``<id>/``: djoser's ``UserSerializer`` (``email`` only)."""
+    reader = FieldReader(await call.body())
+    email = reader.string("email", required=False, allow_blank=True, characters=False)
+    reader.raise_if_errors()
+    pk = _path_user(call)
+    try:
+        user = await accounts.update_account(
+            call.session,
+            call.services,
+            call.actor,
+            pk,
+            email=None if email is EMPTY else email,
+        )
+    except NotFound as exc:
+        raise _no_such_user(pk or "") from exc
+    except PermissionDenied as exc:
+        if exc.message != PermissionDenied.default_message:
+            raise
+        raise ApiError.detail(404, errors.NOT_FOUND) from exc  # HIDE_USERS, as for GET
+    return call.respond(user_json(user))
+
+
+async def user_delete(call: Call) -> Response:
+    """``DELETE`` on ``me/`` or ``<id>/`` with the caller's ``current_password``: 204."""
+    reader = FieldReader(await call.body())
+    current_password = reader.string("current_password")
+    pk = _path_user(call)
+    try:
+        # djoser looks the account up and checks the permission before reading the body.
+        await accounts.account_to_change(call.session, call.actor, pk)
+    except NotFound as exc:
+        raise _no_such_user(pk or "") from exc
+    reader.raise_if_errors()
+    await accounts.delete_account(call.session, call.actor, pk, current_password)
+    return empty_response()
+
+
+async def set_username(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    current_password = reader.string("current_password")
+    new_username = reader.string("new_username", characters=False)
+    if reader.errors:
+        try:
+            await accounts.validate_username_change(
+                call.session,
+                call.actor,
+                current_password=None if "current_password" in reader.errors else current_password,
+                new_username=None if "new_username" in reader.errors else new_username,
+            )
+        except InvalidInput as exc:
+            reader.errors.update(exc.fields)
+        reader.raise_if_errors(("current_password", "new_username"))
+    await accounts.change_username(call.session, call.actor, current_password, new_username)
+    return empty_response()
+
+
+async def reset_username(call: Call) -> Response:
+    reader = FieldReader(await call.body())
+    email = reader.string("email", allow_blank=True)
+    reader.raise_if_errors()
+    await accounts.request_username_reset(
+        call.session, call.services, email, client_address=_client_address(call)
+    )
+    return empty_response()
+
+
+def _raw_text(body: Body, name: str) -> str:
+    """djoser reads ``uid``/``token`` of the username reset from the raw data (not fields)."""
+    value = body.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def reset_username_confirm(call: Call) -> Response:
+    body = await call.body()
+    reader = FieldReader(body)
+    new_username = reader.string("new_username", characters=False)
+    reader.raise_if_errors()
+    await accounts.confirm_username_reset(
+        call.session,
+        call.services.settings,
+        _raw_text(body, "uid"),
+        _raw_text(body, "token"),
+        new_username,
+    )
+    return empty_response()
 
 
 async def activation(call: Call) -> Response:
@@ -238,7 +337,9 @@ async def resend_activation(call: Call) -> Response:
     reader = FieldReader(await call.body())
     email = reader.string("email", allow_blank=True)
     reader.raise_if_errors()
-    await accounts.resend_activation(call.session, call.services, email)
+    await accounts.resend_activation(
+        call.session, call.services, email, client_address=_client_address(call)
+    )
     return empty_response()
 
 
@@ -257,7 +358,9 @@ async def reset_password(call: Call) -> Response:
     reader = FieldReader(await call.body())
     email = reader.string("email", allow_blank=True)
     reader.raise_if_errors()
-    await accounts.request_password_reset(call.session, call.services, email)
+    await accounts.request_password_reset(
+        call.session, call.services, email, client_address=_client_address(call)
+    )
     return empty_response()
 
 

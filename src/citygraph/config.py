@@ -72,6 +72,10 @@ class Settings(BaseSettings):
         default="#/password/reset/confirm/{uid}/{token}",
         validation_alias="CITYGRAPH_PASSWORD_RESET_URL",
     )
+    username_reset_url_template: str = Field(
+        default="#/username/reset/confirm/{uid}/{token}",
+        validation_alias="CITYGRAPH_USERNAME_RESET_URL",
+    )
     redis_url: str | None = Field(default=None, validation_alias="CITYGRAPH_REDIS_URL")
     rate_limit_login: str = Field(
         default="10/minute", validation_alias="CITYGRAPH_RATE_LIMIT_LOGIN"
@@ -79,6 +83,8 @@ class Settings(BaseSettings):
     rate_limit_register: str = Field(
         default="20/hour", validation_alias="CITYGRAPH_RATE_LIMIT_REGISTER"
     )
+    # resend_activation, reset_password, reset_username: one budget per address and per e-mail.
+    rate_limit_mail: str = Field(default="5/hour", validation_alias="CITYGRAPH_RATE_LIMIT_MAIL")
 
     # GraphQL limits
     graphql_max_depth: int = Field(default=10, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_DEPTH")

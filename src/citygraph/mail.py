@@ -8,7 +8,8 @@ default 10). Without an SMTP URL the message is written to the ``citygraph.mail`
 which is what development wants (the activation link appears in the server output).
 
 Links are ``settings.frontend_url`` joined with ``settings.activation_url_template`` /
-``settings.password_reset_url_template`` (djoser's ``ACTIVATION_URL`` and
+``settings.password_reset_url_template`` / ``settings.username_reset_url_template`` (djoser's
+``ACTIVATION_URL``, ``USERNAME_RESET_CONFIRM_URL`` and
 ``PASSWORD_RESET_CONFIRM_URL``, with ``{uid}`` and ``{token}``); a template that is already an
 absolute URL is used as it is.
 """
@@ -177,5 +178,29 @@ def password_reset_message(
         f"{link}\n\n"
         f"The link is valid for {en_time} and works once. "
         "If you did not ask for this, do nothing: your password stays as it is.\n"
+    )
+    return subject, body
+
+
+def username_reset_message(
+    settings: Settings, username: str, uid: str, token: str
+) -> tuple[str, str]:
+    link = account_link(settings, settings.username_reset_url_template, uid, token)
+    ru_time, en_time = _lifetime_text(settings.account_token_lifetime)
+    subject = "Смена имени пользователя citygraph / Change your citygraph username"
+    body = (
+        f"Здравствуйте, {username}!\n\n"
+        "Кто-то (надеемся, вы) запросил смену имени пользователя вашего аккаунта citygraph. "
+        "Чтобы выбрать новое имя, откройте ссылку:\n\n"
+        f"{link}\n\n"
+        f"Ссылка действует {ru_time} и срабатывает один раз. "
+        "Если вы не запрашивали смену имени, ничего делать не нужно.\n\n"
+        "---\n\n"
+        f"Hello {username},\n\n"
+        "Someone (hopefully you) asked to change the username of your citygraph account. "
+        "To choose a new username, open this link:\n\n"
+        f"{link}\n\n"
+        f"The link is valid for {en_time} and works once. "
+        "If you did not ask for this, do nothing: your username stays as it is.\n"
     )
     return subject, body

@@ -1,14 +1,17 @@
-"""Rate limits for logins and registrations, shared by every worker when Redis is configured.
+"""Rate limits for logins, registrations and account e-mails, shared by every worker with Redis.
 
 Built on the ``limits`` library with its moving-window strategy. Counters live in process memory
 by default (fine for one process) and in Redis when ``CITYGRAPH_REDIS_URL`` is set, so that all
 workers and machines count together. Limits are ``limits`` strings
-(``CITYGRAPH_RATE_LIMIT_LOGIN=10/minute``, ``CITYGRAPH_RATE_LIMIT_REGISTER=20/hour``) and apply
-separately per client address and per username: an attempt must pass both.
+(``CITYGRAPH_RATE_LIMIT_LOGIN=10/minute``, ``CITYGRAPH_RATE_LIMIT_REGISTER=20/hour``,
+``CITYGRAPH_RATE_LIMIT_MAIL=5/hour``) and apply separately per client address and per username
+(per e-mail address for the mail-sending requests: activation resend, password and username
+reset, which share one budget): an attempt must pass both.
 
-The check runs inside the domain functions (``tokens.create_token_pair``,
-``accounts.register``), before any password hashing, so every face is covered and a GraphQL
-document with many aliased ``tokenCreate`` fields spends one attempt per field.
+The check runs inside the domain functions (``tokens.create_token_pair``, ``accounts.register``,
+``accounts.resend_activation``...), before any password hashing or mailing, so every face is
+covered and a GraphQL document with many aliased ``tokenCreate`` fields spends one attempt per
+field.
 
 Every attempt counts, successful or not. If the Redis storage fails, the limiter fails open
 (allows the attempt and logs the error): an outage of the counters must not lock every user out.
@@ -53,6 +56,7 @@ class RateLimiter:
         self.limits: dict[str, RateLimitItem] = {
             "login": parse(settings.rate_limit_login),
             "register": parse(settings.rate_limit_register),
+            "mail": parse(settings.rate_limit_mail),
         }
 
     async def hit(self, action: str, keys: Sequence[tuple[str, str | None]]) -> None:

@@ -22,12 +22,47 @@ def client_for(app: object, address: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
-def limited(services: Services, login: str = "3/minute", register: str = "2/minute") -> None:
+def limited(
+    services: Services, login: str = "3/minute", register: str = "2/minute", mail: str = "5/hour"
+) -> None:
     services.limiter = RateLimiter(
         services.settings.model_copy(
-            update={"rate_limit_login": login, "rate_limit_register": register}
+            update={
+                "rate_limit_login": login,
+                "rate_limit_register": register,
+                "rate_limit_mail": mail,
+            }
         )
     )
+
+
+def test_mail_limit_default() -> None:
+    assert Settings(CITYGRAPH_SECRET_KEY="x" * 50).rate_limit_mail == "5/hour"  # type: ignore[call-arg]
+
+
+async def test_mail_limit_per_address_and_per_email(settings: Settings, services: Services) -> None:
+    """resend_activation, reset_password and reset_username share one budget."""
+    limited(services, mail="3/minute")
+    app = create_app(settings, services=services)
+    async with client_for(app, "10.0.0.1") as one, client_for(app, "10.0.0.2") as two:
+        for path in ("resend_activation", "reset_password", "reset_username"):
+            sent = await one.post(f"/auth/users/{path}/", json={"email": "v@example.com"})
+            assert sent.status_code == 204
+        refused = await one.post("/auth/users/reset_password/", json={"email": "w@example.com"})
+        assert refused.status_code == 429
+        wait = int(refused.headers["retry-after"])
+        assert 0 < wait <= 60
+        assert refused.content == (
+            b'{"detail":"Request was throttled. Expected available in %d seconds."}' % wait
+        )
+        # Another address, the same (case-folded) target: refused too.
+        body = await gql(two, 'mutation { requestPasswordReset(email: "V@example.com") }')
+        assert error_codes(body) == ["TOO_MANY_REQUESTS"]
+        fresh = await two.post("/auth/users/resend_activation/", json={"email": "z@example.com"})
+        assert fresh.status_code == 204
+        # Invalid addresses are refused before counting.
+        invalid = await two.post("/auth/users/reset_username/", json={"email": "bad"})
+        assert invalid.status_code == 400
 
 
 async def test_login_limit_per_address_and_per_username(

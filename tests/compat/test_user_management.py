@@ -12,7 +12,8 @@ import uuid
 import httpx
 import jwt as pyjwt
 
-from tests.compat.conftest import World
+from citygraph.domain import account_tokens
+from tests.compat.conftest import ADMIN_PASSWORD, ALICE_PASSWORD, CAROL_PASSWORD, World
 from tests.compat.test_auth_errors import simplejwt_token
 from tests.conftest import TEST_SECRET
 
@@ -70,3 +71,255 @@ async def test_header_token_of_a_missing_or_inactive_user(
         b'{"detail":"Token contained no recognizable user identification",'
         b'"code":"token_not_valid"}',
     )
+
+
+INSTANCE_ALLOW = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
+INVALID_USERNAME = (
+    b'"Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ '
+    b'characters."'
+)
+ALICE_ME = b'{"email":"alice@example.com","id":2,"username":"alice"}'
+
+
+async def test_update_me(client: httpx.AsyncClient, world: World) -> None:
+    alice = world.auth(world.alice)
+    cases: list[tuple[object, int, bytes]] = [
+        ({"email": "alice@example.com"}, 200, ALICE_ME),
+        ({"username": "zzz", "id": 99}, 200, ALICE_ME),  # read-only fields are ignored
+        ({}, 200, ALICE_ME),
+        ({"email": "bad"}, 400, b'{"email":["Enter a valid email address."]}'),
+        ({"email": None}, 400, b'{"email":["This field may not be null."]}'),
+        (
+            {"email": "a\x00@b.com"},
+            400,
+            b'{"email":["Null characters are not allowed.","Enter a valid email address."]}',
+        ),
+        (
+            {"email": "a" * 250 + "@b.com"},
+            400,
+            b'{"email":["Ensure this field has no more than 254 characters."]}',
+        ),
+        (
+            ["x"],
+            400,
+            b'{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}',
+        ),
+    ]
+    for method in ("PUT", "PATCH"):
+        for body, status, expected in cases:
+            response = await client.request(method, "/auth/users/me/", json=body, headers=alice)
+            assert (response.status_code, response.content) == (status, expected), (method, body)
+            assert response.headers["allow"] == INSTANCE_ALLOW
+    anonymous = await client.put("/auth/users/me/", json={"email": "x@example.com"})
+    assert anonymous.status_code == 401
+    # A new address (stored as given, trimmed) deactivates the account until re-activated.
+    changed = await client.patch(
+        "/auth/users/me/", json={"email": "  New@EXAMPLE.com "}, headers=alice
+    )
+    assert changed.content == b'{"email":"New@EXAMPLE.com","id":2,"username":"alice"}'
+    again = await client.get("/auth/users/me/", headers=alice)
+    assert (again.status_code, again.content) == (
+        401,
+        b'{"detail":"User is inactive","code":"user_inactive"}',
+    )
+
+
+async def test_update_by_id(client: httpx.AsyncClient, world: World) -> None:
+    alice, admin = world.auth(world.alice), world.auth(world.admin)
+    hidden = await client.patch("/auth/users/1/", json={"email": "x@example.com"}, headers=alice)
+    assert (hidden.status_code, hidden.content) == (404, b'{"detail":"Not found."}')
+    own = await client.patch("/auth/users/2/", json={"email": "alice@example.com"}, headers=alice)
+    assert (own.status_code, own.content) == (200, ALICE_ME)
+    staff = await client.put("/auth/users/3/", json={"email": "carol2@example.com"}, headers=admin)
+    assert staff.content == b'{"email":"carol2@example.com","id":3,"username":"carol"}'
+    unknown = await client.put("/auth/users/999/", json={"email": "c@example.com"}, headers=admin)
+    assert unknown.content == b'{"detail":"No User matches the given query."}'
+    letters = await client.put("/auth/users/abc/", json={}, headers=admin)
+    assert (letters.status_code, letters.content) == (404, b'{"detail":"Not found."}')
+    assert letters.headers["allow"] == INSTANCE_ALLOW
+
+
+async def test_delete_account(client: httpx.AsyncClient, world: World) -> None:
+    alice, admin = world.auth(world.alice), world.auth(world.admin)
+    cases: list[tuple[dict[str, object] | None, bytes]] = [
+        ({}, b'{"current_password":["This field is required."]}'),
+        (None, b'{"current_password":["This field is required."]}'),
+        ({"current_password": ""}, b'{"current_password":["This field may not be blank."]}'),
+        ({"current_password": None}, b'{"current_password":["This field may not be null."]}'),
+        ({"current_password": "wrong"}, b'{"current_password":["Invalid password."]}'),
+    ]
+    for body, expected in cases:
+        response = (
+            await client.request("DELETE", "/auth/users/me/", json=body, headers=alice)
+            if body is not None
+            else await client.delete("/auth/users/me/", headers=alice)
+        )
+        assert (response.status_code, response.content) == (400, expected), body
+    other = await client.request(
+        "DELETE", "/auth/users/1/", json={"current_password": ALICE_PASSWORD}, headers=alice
+    )
+    assert (other.status_code, other.content) == (
+        403,
+        b'{"detail":"You do not have permission to perform this action."}',
+    )
+    # Staff delete others with their *own* password.
+    theirs = await client.request(
+        "DELETE", "/auth/users/3/", json={"current_password": CAROL_PASSWORD}, headers=admin
+    )
+    assert theirs.content == b'{"current_password":["Invalid password."]}'
+    gone = await client.request(
+        "DELETE", "/auth/users/3/", json={"current_password": ADMIN_PASSWORD}, headers=admin
+    )
+    assert (gone.status_code, gone.content) == (204, b"")
+    missing = await client.request(
+        "DELETE", "/auth/users/3/", json={"current_password": ADMIN_PASSWORD}, headers=admin
+    )
+    assert missing.content == b'{"detail":"No User matches the given query."}'
+    mine = await client.request(
+        "DELETE",
+        "/auth/users/me/",
+        json={"current_password": f"  {ALICE_PASSWORD} "},
+        headers=alice,
+    )
+    assert (mine.status_code, mine.content) == (204, b"")
+    after = await client.get("/auth/users/me/", headers=alice)
+    assert (after.status_code, after.content) == (
+        401,
+        b'{"detail":"User not found","code":"user_not_found"}',
+    )
+    listed = await client.get("/auth/users/", headers=admin)
+    assert listed.content == b'[{"email":"admin@example.com","id":1,"username":"admin"}]'
+
+
+async def test_set_username(client: httpx.AsyncClient, world: World) -> None:
+    alice = world.auth(world.alice)
+    url = "/auth/users/set_username/"
+    good = ALICE_PASSWORD
+    cases: list[tuple[dict[str, object], bytes]] = [
+        (
+            {},
+            b'{"current_password":["This field is required."],'
+            b'"new_username":["This field is required."]}',
+        ),
+        (
+            {"current_password": "wrong", "new_username": "admin"},
+            b'{"current_password":["Invalid password."],'
+            b'"new_username":["A user with that username already exists."]}',
+        ),
+        (
+            {"current_password": "", "new_username": "bad name"},
+            b'{"current_password":["This field may not be blank."],"new_username":['
+            + INVALID_USERNAME
+            + b"]}",
+        ),
+        (
+            {"current_password": good, "new_username": "admin"},
+            b'{"new_username":["A user with that username already exists."]}',
+        ),
+        (
+            {"current_password": good, "new_username": "alice"},  # its own name too
+            b'{"new_username":["A user with that username already exists."]}',
+        ),
+        (
+            {"current_password": good, "new_username": "bad name"},
+            b'{"new_username":[' + INVALID_USERNAME + b"]}",
+        ),
+        (
+            {"current_password": good, "new_username": "x" * 151 + " "},
+            b'{"new_username":["Ensure this field has no more than 150 characters."]}',
+        ),
+        (
+            {"current_password": good, "new_username": None},
+            b'{"new_username":["This field may not be null."]}',
+        ),
+        (
+            {"current_password": good, "new_username": ""},
+            b'{"new_username":["This field may not be blank."]}',
+        ),
+        # Deliberate difference: NFKC as at registration, so this is "admin" (djoser: 204).
+        (
+            {"current_password": good, "new_username": "ａｄｍｉｎ"},
+            b'{"new_username":["A user with that username already exists."]}',
+        ),
+    ]
+    for body, expected in cases:
+        response = await client.post(url, json=body, headers=alice)
+        assert (response.status_code, response.content) == (400, expected), body
+        assert response.headers["allow"] == "POST, OPTIONS"
+    anonymous = await client.post(url, json={"current_password": "x", "new_username": "ok"})
+    assert anonymous.status_code == 401
+    assert (await client.get(url, headers=alice)).status_code == 405
+    done = await client.post(
+        url, json={"current_password": good, "new_username": "  alicia "}, headers=alice
+    )
+    assert (done.status_code, done.content) == (204, b"")
+    me = await client.get("/auth/users/me/", headers=alice)
+    assert me.content == b'{"email":"alice@example.com","id":2,"username":"alicia"}'
+
+
+async def test_reset_username(client: httpx.AsyncClient, world: World) -> None:
+    url = "/auth/users/reset_username/"
+    for body, status, expected in [
+        ({"email": "nobody@example.com"}, 204, b""),
+        ({"email": "alice@example.com"}, 204, b""),  # the original: a 500 (no confirm URL)
+        ({}, 400, b'{"email":["This field is required."]}'),
+        ({"email": "bad"}, 400, b'{"email":["Enter a valid email address."]}'),
+    ]:
+        response = await client.post(url, json=body)
+        assert (response.status_code, response.content) == (status, expected), body
+    confirm = "/auth/users/reset_username_confirm/"
+    uid = account_tokens.encode_uid(2)
+    token = account_tokens.make_token(world.alice, world.services.settings.secret_key)
+    for body, expected in [
+        ({}, b'{"new_username":["This field is required."]}'),
+        ({"new_username": "ok1"}, b'{"uid":["Invalid user id or user doesn\'t exist."]}'),
+        (
+            {"new_username": "admin", "uid": uid},
+            b'{"new_username":["A user with that username already exists."]}',
+        ),
+        (
+            {"new_username": None, "uid": None, "token": None},
+            b'{"new_username":["This field may not be null."]}',
+        ),
+        ({"new_username": "ok2", "uid": uid}, b'{"token":["Invalid token for given user."]}'),
+        (
+            {"new_username": "bad name", "uid": uid, "token": token},
+            b'{"new_username":[' + INVALID_USERNAME + b"]}",
+        ),
+    ]:
+        response = await client.post(confirm, json=body)
+        assert (response.status_code, response.content) == (400, expected), body
+    body = {"uid": uid, "token": token, "new_username": " alicia "}
+    done = await client.post(confirm, json=body)
+    assert (done.status_code, done.content) == (204, b"")
+    me = await client.get("/auth/users/me/", headers=world.auth(world.alice))
+    assert me.content == b'{"email":"alice@example.com","id":2,"username":"alicia"}'
+    reused = await client.post(confirm, json={**body, "new_username": "alice2"})
+    assert reused.content == b'{"token":["Invalid token for given user."]}'
+    anonymous_get = await client.get(confirm)
+    assert anonymous_get.status_code == 401
+
+
+async def test_options_of_the_new_actions(client: httpx.AsyncClient, world: World) -> None:
+    fields = (
+        b'"actions":{"POST":{"email":{"type":"email","required":false,"read_only":false,'
+        b'"label":"Email address","max_length":254},"id":{"type":"integer","required":false,'
+        b'"read_only":true,"label":"ID"},"username":{"type":"string","required":false,'
+        b'"read_only":true,"label":"Username","help_text":"Required. 150 characters or fewer. '
+        b'Letters, digits and @/./+/-/_ only."}}}}'
+    )
+    head = (
+        b'"description":"","renders":["application/json","text/html"],"parses":["application/json"'
+        b',"application/x-www-form-urlencoded","multipart/form-data"],'
+    )
+    for action, name in (
+        ("set_username", b"Set username"),
+        ("reset_username", b"Reset username"),
+        ("reset_username_confirm", b"Reset username confirm"),
+    ):
+        response = await client.options(f"/auth/users/{action}/", headers=world.auth(world.admin))
+        assert response.content == b'{"name":"' + name + b'",' + head + fields
+        assert response.headers["allow"] == "POST, OPTIONS"
+    detail = await client.options("/auth/users/2/", headers=world.auth(world.admin))
+    assert detail.headers["allow"] == INSTANCE_ALLOW
+    assert b'"name":"User Instance"' in detail.content

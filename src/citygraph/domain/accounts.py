@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -250,20 +251,94 @@ async def _users_with_email(session: AsyncSession, email: str, *, active: bool) 
     return [user for user in result.all() if not user.password.startswith("!")]
 
 
-async def resend_activation(session: AsyncSession, services: Services, email: str) -> None:
-    """Re-send the activation link to inactive accounts with this address; silent otherwise."""
-    for user in await _users_with_email(session, _email_for_lookup(email), active=False):
+async def _mail_recipients(
+    session: AsyncSession,
+    services: Services,
+    email: str,
+    client_address: str | None,
+    *,
+    active: bool,
+) -> list[User]:
+    """The accounts a mail-sending request reaches, after the shared ``mail`` rate limit.
+
+    The limit counts per client address and per (case-folded) target address, whether or not an
+    account has it, so neither a client nor a victim's mailbox can be flooded.
+    """
+    address = _email_for_lookup(email)
+    await services.limiter.hit("mail", [("address", client_address), ("email", address.casefold())])
+    return await _users_with_email(session, address, active=active)
+
+
+async def _send_link(
+    services: Services, user: User, compose: Callable[[Settings, str, str, str], tuple[str, str]]
+) -> None:
+    assert user.id is not None
+    uid = account_tokens.encode_uid(user.id)
+    token = account_tokens.make_token(user, services.settings.secret_key)
+    subject, body = compose(services.settings, user.username, uid, token)
+    await services.mailer.send_quietly(user.email, subject, body)
+
+
+async def resend_activation(
+    session: AsyncSession, services: Services, email: str, *, client_address: str | None = None
+) -> None:
+    """Re-send the activation link to inactive accounts with this address; silent otherwise.
+
+    Rate-limited (``mail``: per client address and per e-mail address).
+    """
+    for user in await _mail_recipients(session, services, email, client_address, active=False):
         await _send_activation(services, user)
 
 
-async def request_password_reset(session: AsyncSession, services: Services, email: str) -> None:
-    """Mail a reset link to active accounts with this address; unknown addresses get nothing."""
-    for user in await _users_with_email(session, _email_for_lookup(email), active=True):
-        assert user.id is not None
-        uid = account_tokens.encode_uid(user.id)
-        token = account_tokens.make_token(user, services.settings.secret_key)
-        subject, body = mail.password_reset_message(services.settings, user.username, uid, token)
-        await services.mailer.send_quietly(user.email, subject, body)
+async def request_password_reset(
+    session: AsyncSession, services: Services, email: str, *, client_address: str | None = None
+) -> None:
+    """Mail a reset link to active accounts with this address; unknown addresses get nothing.
+
+    Rate-limited like ``resend_activation``.
+    """
+    for user in await _mail_recipients(session, services, email, client_address, active=True):
+        await _send_link(services, user, mail.password_reset_message)
+
+
+async def request_username_reset(
+    session: AsyncSession, services: Services, email: str, *, client_address: str | None = None
+) -> None:
+    """djoser's ``reset_username``: mail a link to choose a new username (active accounts).
+
+    The link is ``settings.username_reset_url_template`` (djoser's unset
+    ``USERNAME_RESET_CONFIRM_URL``, with which the original failed). Rate-limited like
+    ``resend_activation``.
+    """
+    for user in await _mail_recipients(session, services, email, client_address, active=True):
+        await _send_link(services, user, mail.username_reset_message)
+
+
+async def _rename(session: AsyncSession, user: User, new_username: str) -> None:
+    user.username = validators.normalize_username(new_username)
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent rename or registration took the name
+        await session.rollback()
+        raise InvalidInput.single("new_username", DUPLICATE_USERNAME) from exc
+
+
+async def confirm_username_reset(
+    session: AsyncSession, settings: Settings, uid: str, token: str, new_username: str
+) -> User:
+    """djoser's ``reset_username_confirm``: ``new_username`` first, then ``uid``, then ``token``.
+
+    The link works once: ``last_login`` is part of the token and is set here.
+    """
+    new_username = new_username.strip()
+    problems = await _username_problems(session, new_username)
+    if problems:
+        raise InvalidInput({"new_username": problems})
+    user = await _user_from_uid_and_token(session, settings, uid, token)
+    user.last_login = datetime.now(UTC)
+    await _rename(session, user, new_username)
+    return user
 
 
 def _new_password_problems(new_password: str, *, user: User | None) -> list[str]:
@@ -324,6 +399,123 @@ async def change_password(
     user.password = await passwords.hash_password(new_password, settings.bcrypt_rounds)
     session.add(user)
     await session.flush()
+
+
+async def _fresh(session: AsyncSession, account: User) -> User:
+    """The acting account's row in this session (it may have been deleted meanwhile)."""
+    user = await session.get(User, account.id)
+    if user is None:
+        raise NotAuthenticated
+    return user
+
+
+async def account_to_change(session: AsyncSession, actor: Actor, user_id: int | str | None) -> User:
+    """The account ``/auth/users/me/`` (``user_id=None``) or ``/auth/users/<id>/`` changes.
+
+    djoser's ``CurrentUserOrAdmin`` in its order: signed in, then the lookup (``NotFound``), then
+    the owner or staff (``PermissionDenied``). Only superusers may change a superuser's account
+    (``PermissionDenied(SUPERUSER_ONLY)``; djoser lets any staff member).
+    """
+    account = require_user(actor)
+    if user_id is None:
+        return await _fresh(session, account)
+    number = _parse_id(user_id)
+    user = await session.get(User, number) if number is not None else None
+    if user is None:
+        raise NotFound
+    if user.id != account.id:
+        if not is_staff(account):
+            raise PermissionDenied
+        if user.is_superuser and not account.is_superuser:
+            raise PermissionDenied(SUPERUSER_ONLY)
+    return user
+
+
+async def update_account(
+    session: AsyncSession,
+    services: Services,
+    actor: Actor,
+    user_id: int | str | None,
+    *,
+    email: str | None = None,
+) -> User:
+    """djoser's ``PUT``/``PATCH`` of a user (its ``UserSerializer`` edits only ``email``).
+
+    As djoser with ``SEND_ACTIVATION_EMAIL``: a different address deactivates the account, and an
+    inactive account is (re)sent its activation link, to the new address. The address is stored
+    as given (trimmed, not normalised), as the original does. Commits before mailing.
+    """
+    user = await account_to_change(session, actor, user_id)
+    if email is not None:
+        email = email.strip()
+        problems = validators.email_problems(email)
+        if problems:
+            raise InvalidInput({"email": problems})
+        if email != user.email:
+            user.is_active = False
+        user.email = email
+        session.add(user)
+    await session.commit()
+    if not user.is_active and user.email:
+        await _send_activation(services, user)
+    return user
+
+
+async def delete_account(
+    session: AsyncSession,
+    actor: Actor,
+    user_id: int | str | None,
+    current_password: str,
+) -> None:
+    """djoser's ``DELETE``: the *actor's* ``current_password`` must match, then the row goes.
+
+    Its tokens stop working at once (``User not found``).
+    """
+    user = await account_to_change(session, actor, user_id)
+    me = await _fresh(session, require_user(actor))
+    current_password = current_password.strip()
+    if not current_password:
+        raise InvalidInput.single("current_password", validators.BLANK)
+    if not await passwords.check_password(current_password, me.password):
+        raise InvalidInput.single("current_password", INVALID_PASSWORD)
+    await session.delete(user)
+    await session.flush()
+
+
+async def validate_username_change(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    current_password: str | None,
+    new_username: str | None,
+) -> User:
+    """djoser's ``SetUsernameSerializer`` checks, keys in its order (``current_password``,
+    ``new_username``), every field at once. ``None`` skips a field the caller already refused;
+    returns the actor's row when nothing is wrong."""
+    me = await _fresh(session, require_user(actor))
+    errors = FieldErrors()
+    if current_password is not None:
+        if not current_password.strip():
+            errors.add("current_password", validators.BLANK)
+        elif not await passwords.check_password(current_password.strip(), me.password):
+            errors.add("current_password", INVALID_PASSWORD)
+    if new_username is not None:
+        for message in await _username_problems(session, new_username.strip()):
+            errors.add("new_username", message)
+    errors.raise_if_any()
+    return me
+
+
+async def change_username(
+    session: AsyncSession, actor: Actor, current_password: str, new_username: str
+) -> User:
+    """djoser's ``set_username``. The new name is stored NFKC-normalised (as at registration), so
+    ``ａｌｉｃｅ`` is ``alice`` and taken; djoser stored it as typed."""
+    me = await validate_username_change(
+        session, actor, current_password=current_password, new_username=new_username
+    )
+    await _rename(session, me, new_username.strip())
+    return me
 
 
 async def set_user_active(

@@ -5,7 +5,7 @@ call ``citygraph.domain.accounts`` / ``citygraph.domain.tokens``; domain errors 
 schema's error mapping (``InvalidInput`` -> ``BAD_USER_INPUT`` with ``extensions.fields``,
 ``RateLimited`` -> ``TOO_MANY_REQUESTS``...). Field names in ``extensions.fields`` are the
 domain's (and REST's): ``username``, ``email``, ``password``, ``current_password``,
-``new_password``, ``uid``, ``token``.
+``new_password``, ``new_username``, ``uid``, ``token``.
 
 Database work goes through the context's ``read``/``write`` (one session per request, a commit
 per mutation field); the acting user is ``context.actor`` and the rate limits key on the
@@ -102,7 +102,12 @@ async def resolve_activate_account(info: GraphQLInfo, uid: str, token: str) -> P
 
 async def resolve_resend_activation(info: GraphQLInfo, email: str) -> bool:
     ctx = info.context
-    await ctx.write(lambda session: accounts.resend_activation(session, ctx.services, email))
+    address = client_address(info)
+    await ctx.write(
+        lambda session: accounts.resend_activation(
+            session, ctx.services, email, client_address=address
+        )
+    )
     return True
 
 
@@ -149,7 +154,12 @@ async def resolve_change_password(
 
 async def resolve_request_password_reset(info: GraphQLInfo, email: str) -> bool:
     ctx = info.context
-    await ctx.write(lambda session: accounts.request_password_reset(session, ctx.services, email))
+    address = client_address(info)
+    await ctx.write(
+        lambda session: accounts.request_password_reset(
+            session, ctx.services, email, client_address=address
+        )
+    )
     return True
 
 
@@ -163,6 +173,61 @@ async def resolve_confirm_password_reset(
         )
     )
     return True
+
+
+async def resolve_users(info: GraphQLInfo) -> list[Profile]:
+    ctx = info.context
+    users = await ctx.read(lambda session: accounts.list_users(session, ctx.actor))
+    return [Profile.from_user(user) for user in users]
+
+
+async def resolve_update_me(info: GraphQLInfo, email: str) -> Profile:
+    ctx = info.context
+    user = await ctx.write(
+        lambda session: accounts.update_account(session, ctx.services, ctx.actor, None, email=email)
+    )
+    return Profile.from_user(user)
+
+
+async def resolve_delete_account(info: GraphQLInfo, current_password: str) -> bool:
+    ctx = info.context
+    await ctx.write(
+        lambda session: accounts.delete_account(session, ctx.actor, None, current_password)
+    )
+    return True
+
+
+async def resolve_change_username(
+    info: GraphQLInfo, current_password: str, new_username: str
+) -> Profile:
+    ctx = info.context
+    user = await ctx.write(
+        lambda session: accounts.change_username(session, ctx.actor, current_password, new_username)
+    )
+    return Profile.from_user(user)
+
+
+async def resolve_request_username_reset(info: GraphQLInfo, email: str) -> bool:
+    ctx = info.context
+    address = client_address(info)
+    await ctx.write(
+        lambda session: accounts.request_username_reset(
+            session, ctx.services, email, client_address=address
+        )
+    )
+    return True
+
+
+async def resolve_confirm_username_reset(
+    info: GraphQLInfo, uid: str, token: str, new_username: str
+) -> Profile:
+    ctx = info.context
+    user = await ctx.write(
+        lambda session: accounts.confirm_username_reset(
+            session, ctx.settings, uid, token, new_username
+        )
+    )
+    return Profile.from_user(user)
 
 
 async def _set_active(info: GraphQLInfo, id: strawberry.ID, active: bool) -> Profile:
@@ -189,6 +254,10 @@ class AccountQuery:
     me: Profile = strawberry.field(resolver=resolve_me, description="The signed-in account.")
     profile: Profile = strawberry.field(
         resolver=resolve_profile, description="An account by id: its owner and staff only."
+    )
+    users: list[Profile] = strawberry.field(
+        resolver=resolve_users,
+        description="Every account, ordered by id, for staff; only your own for others.",
     )
 
 
@@ -232,6 +301,29 @@ class AccountMutation:
     confirm_password_reset: bool = strawberry.mutation(
         resolver=resolve_confirm_password_reset,
         description="Set a new password with the uid and token from the e-mail (works once).",
+    )
+    update_me: Profile = strawberry.mutation(
+        resolver=resolve_update_me,
+        description=(
+            "Change the signed-in account's e-mail. A different address deactivates the account "
+            "until the activation link mailed to it is opened (as djoser does)."
+        ),
+    )
+    delete_account: bool = strawberry.mutation(
+        resolver=resolve_delete_account,
+        description="Delete the signed-in account (needs its password). Its tokens stop working.",
+    )
+    change_username: Profile = strawberry.mutation(
+        resolver=resolve_change_username,
+        description="Rename the signed-in account (needs its password).",
+    )
+    request_username_reset: bool = strawberry.mutation(
+        resolver=resolve_request_username_reset,
+        description="Mail a link to choose a new username. Always true: reveals no addresses.",
+    )
+    confirm_username_reset: Profile = strawberry.mutation(
+        resolver=resolve_confirm_username_reset,
+        description="Set a new username with the uid and token from the e-mail (works once).",
     )
     activate_user: Profile = strawberry.mutation(
         resolver=resolve_activate_user, description="Staff: activate an account."

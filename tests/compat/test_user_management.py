@@ -12,8 +12,16 @@ import uuid
 import httpx
 import jwt as pyjwt
 
+from citygraph.db import session_scope
 from citygraph.domain import account_tokens
-from tests.compat.conftest import ADMIN_PASSWORD, ALICE_PASSWORD, CAROL_PASSWORD, World
+from citygraph.models import User
+from tests.compat.conftest import (
+    ADMIN_PASSWORD,
+    ALICE_PASSWORD,
+    CAROL_PASSWORD,
+    World,
+    make_user,
+)
 from tests.compat.test_auth_errors import simplejwt_token
 from tests.conftest import TEST_SECRET
 
@@ -323,3 +331,25 @@ async def test_options_of_the_new_actions(client: httpx.AsyncClient, world: Worl
     detail = await client.options("/auth/users/2/", headers=world.auth(world.admin))
     assert detail.headers["allow"] == INSTANCE_ALLOW
     assert b'"name":"User Instance"' in detail.content
+
+
+async def test_only_superusers_change_a_superuser(client: httpx.AsyncClient, world: World) -> None:
+    """Deliberate difference: djoser lets any staff member edit or delete any account."""
+    clerk = await make_user(
+        world.services, "clerk", "clerk@example.com", "Clerk#Pass-55", active=True, staff=True
+    )
+    assert clerk.is_superuser  # the fixture's helper makes staff superusers; demote this one
+    async with session_scope(world.services.sessions) as session:
+        row = await session.get(User, clerk.id)
+        assert row is not None
+        row.is_superuser = False
+    headers = world.auth(clerk)
+    refused = b'{"detail":"Only a superuser may change a superuser account."}'
+    edit = await client.patch("/auth/users/1/", json={"email": "x@example.com"}, headers=headers)
+    assert (edit.status_code, edit.content) == (403, refused)
+    delete = await client.request(
+        "DELETE", "/auth/users/1/", json={"current_password": "Clerk#Pass-55"}, headers=headers
+    )
+    assert (delete.status_code, delete.content) == (403, refused)
+    plain = await client.patch("/auth/users/2/", json={"email": "a2@example.com"}, headers=headers)
+    assert plain.content == b'{"email":"a2@example.com","id":2,"username":"alice"}'

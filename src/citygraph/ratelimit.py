@@ -83,3 +83,9 @@ class RateLimiter:
 
     async def reset(self) -> None:
         await self.storage.reset()
+
+    async def aclose(self) -> None:
+        """Close Redis connections (``limits`` offers no close of its own)."""
+        client = getattr(getattr(self.storage, "bridge", None), "storage", None)
+        if client is not None:  # the coredis client behind limits' RedisStorage
+            client.connection_pool.disconnect()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,8 +19,6 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    # Optional collaborators that later layers attach.
-    extras: dict[str, Any] = field(default_factory=dict)
     # Account e-mail (SMTP or the log) and login/registration rate limits (memory or Redis),
     # built from ``settings``; replace the attributes to substitute them.
     mailer: Mailer = field(init=False)
@@ -37,6 +34,7 @@ class Services:
         return cls(settings=settings, engine=engine, sessions=create_sessionmaker(engine))
 
     async def aclose(self) -> None:
+        await self.limiter.aclose()
         await self.engine.dispose()
 
 

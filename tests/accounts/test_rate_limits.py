@@ -129,6 +129,7 @@ async def redis_prefix(settings: Settings) -> AsyncIterator[str]:
         pytest.skip(message)
     yield prefix
     await limiter.reset()  # deletes this prefix's keys only
+    await limiter.aclose()
 
 
 async def test_two_app_instances_share_the_limit_through_redis(

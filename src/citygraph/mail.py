@@ -17,6 +17,7 @@ absolute URL is used as it is.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -136,71 +137,85 @@ def _lifetime_text(seconds: int) -> tuple[str, str]:
     return f"{hours} ч.", f"{hours} hour{'s' if hours != 1 else ''}"
 
 
-def activation_message(settings: Settings, username: str, uid: str, token: str) -> tuple[str, str]:
-    link = account_link(settings, settings.activation_url_template, uid, token)
+@dataclass(frozen=True)
+class _LinkMail:
+    """The texts of one kind of account-link message; the skeleton is in ``_link_message``."""
+
+    subject: str
+    url_template: Callable[[Settings], str]
+    ru_reason: str
+    ru_action: str
+    ru_otherwise: str
+    en_reason: str
+    en_action: str
+    en_otherwise: str
+
+
+_ACTIVATION = _LinkMail(
+    subject="Активация аккаунта citygraph / Activate your citygraph account",
+    url_template=lambda settings: settings.activation_url_template,
+    ru_reason="Вы зарегистрировались в citygraph — путеводителе по Москве.",
+    ru_action="Чтобы активировать аккаунт",
+    ru_otherwise="Если вы не регистрировались, просто не отвечайте на это письмо.",
+    en_reason="You signed up for citygraph, the Moscow city guide.",
+    en_action="To activate your account",
+    en_otherwise="If you did not sign up, simply ignore this message.",
+)
+_PASSWORD_RESET = _LinkMail(
+    subject="Сброс пароля citygraph / Reset your citygraph password",
+    url_template=lambda settings: settings.password_reset_url_template,
+    ru_reason="Кто-то (надеемся, вы) запросил сброс пароля для вашего аккаунта citygraph.",
+    ru_action="Чтобы задать новый пароль",
+    ru_otherwise="Если вы не запрашивали сброс, ничего делать не нужно: пароль останется прежним.",
+    en_reason="Someone (hopefully you) asked to reset the password of your citygraph account.",
+    en_action="To choose a new password",
+    en_otherwise="If you did not ask for this, do nothing: your password stays as it is.",
+)
+_USERNAME_RESET = _LinkMail(
+    subject="Смена имени пользователя citygraph / Change your citygraph username",
+    url_template=lambda settings: settings.username_reset_url_template,
+    ru_reason=(
+        "Кто-то (надеемся, вы) запросил смену имени пользователя вашего аккаунта citygraph."
+    ),
+    ru_action="Чтобы выбрать новое имя",
+    ru_otherwise="Если вы не запрашивали смену имени, ничего делать не нужно.",
+    en_reason="Someone (hopefully you) asked to change the username of your citygraph account.",
+    en_action="To choose a new username",
+    en_otherwise="If you did not ask for this, do nothing: your username stays as it is.",
+)
+
+
+def _link_message(
+    texts: _LinkMail, settings: Settings, username: str, uid: str, token: str
+) -> tuple[str, str]:
+    """Subject and bilingual body (Russian, then English) of a one-time account link."""
+    link = account_link(settings, texts.url_template(settings), uid, token)
     ru_time, en_time = _lifetime_text(settings.account_token_lifetime)
-    subject = "Активация аккаунта citygraph / Activate your citygraph account"
     body = (
         f"Здравствуйте, {username}!\n\n"
-        "Вы зарегистрировались в citygraph — путеводителе по Москве. "
-        "Чтобы активировать аккаунт, откройте ссылку:\n\n"
+        f"{texts.ru_reason} {texts.ru_action}, откройте ссылку:\n\n"
         f"{link}\n\n"
-        f"Ссылка действует {ru_time} и срабатывает один раз. "
-        "Если вы не регистрировались, просто не отвечайте на это письмо.\n\n"
+        f"Ссылка действует {ru_time} и срабатывает один раз. {texts.ru_otherwise}\n\n"
         "---\n\n"
         f"Hello {username},\n\n"
-        "You signed up for citygraph, the Moscow city guide. "
-        "To activate your account, open this link:\n\n"
+        f"{texts.en_reason} {texts.en_action}, open this link:\n\n"
         f"{link}\n\n"
-        f"The link is valid for {en_time} and works once. "
-        "If you did not sign up, simply ignore this message.\n"
+        f"The link is valid for {en_time} and works once. {texts.en_otherwise}\n"
     )
-    return subject, body
+    return texts.subject, body
+
+
+def activation_message(settings: Settings, username: str, uid: str, token: str) -> tuple[str, str]:
+    return _link_message(_ACTIVATION, settings, username, uid, token)
 
 
 def password_reset_message(
     settings: Settings, username: str, uid: str, token: str
 ) -> tuple[str, str]:
-    link = account_link(settings, settings.password_reset_url_template, uid, token)
-    ru_time, en_time = _lifetime_text(settings.account_token_lifetime)
-    subject = "Сброс пароля citygraph / Reset your citygraph password"
-    body = (
-        f"Здравствуйте, {username}!\n\n"
-        "Кто-то (надеемся, вы) запросил сброс пароля для вашего аккаунта citygraph. "
-        "Чтобы задать новый пароль, откройте ссылку:\n\n"
-        f"{link}\n\n"
-        f"Ссылка действует {ru_time} и срабатывает один раз. "
-        "Если вы не запрашивали сброс, ничего делать не нужно: пароль останется прежним.\n\n"
-        "---\n\n"
-        f"Hello {username},\n\n"
-        "Someone (hopefully you) asked to reset the password of your citygraph account. "
-        "To choose a new password, open this link:\n\n"
-        f"{link}\n\n"
-        f"The link is valid for {en_time} and works once. "
-        "If you did not ask for this, do nothing: your password stays as it is.\n"
-    )
-    return subject, body
+    return _link_message(_PASSWORD_RESET, settings, username, uid, token)
 
 
 def username_reset_message(
     settings: Settings, username: str, uid: str, token: str
 ) -> tuple[str, str]:
-    link = account_link(settings, settings.username_reset_url_template, uid, token)
-    ru_time, en_time = _lifetime_text(settings.account_token_lifetime)
-    subject = "Смена имени пользователя citygraph / Change your citygraph username"
-    body = (
-        f"Здравствуйте, {username}!\n\n"
-        "Кто-то (надеемся, вы) запросил смену имени пользователя вашего аккаунта citygraph. "
-        "Чтобы выбрать новое имя, откройте ссылку:\n\n"
-        f"{link}\n\n"
-        f"Ссылка действует {ru_time} и срабатывает один раз. "
-        "Если вы не запрашивали смену имени, ничего делать не нужно.\n\n"
-        "---\n\n"
-        f"Hello {username},\n\n"
-        "Someone (hopefully you) asked to change the username of your citygraph account. "
-        "To choose a new username, open this link:\n\n"
-        f"{link}\n\n"
-        f"The link is valid for {en_time} and works once. "
-        "If you did not ask for this, do nothing: your username stays as it is.\n"
-    )
-    return subject, body
+    return _link_message(_USERNAME_RESET, settings, username, uid, token)

@@ -293,14 +293,17 @@ async def set_username(call: Call) -> Response:
     return empty_response()
 
 
-async def reset_username(call: Call) -> Response:
+async def _mail_link(call: Call, request: accounts.MailLinkRequest) -> Response:
+    """djoser's ``{"email": ...}`` endpoints: 204 whether or not an account has the address."""
     reader = FieldReader(await call.body())
     email = reader.string("email", allow_blank=True)
     reader.raise_if_errors()
-    await accounts.request_username_reset(
-        call.session, call.services, email, client_address=_client_address(call)
-    )
+    await request(call.session, call.services, email, client_address=_client_address(call))
     return empty_response()
+
+
+async def reset_username(call: Call) -> Response:
+    return await _mail_link(call, accounts.request_username_reset)
 
 
 def _raw_text(body: Body, name: str) -> str:
@@ -334,13 +337,7 @@ async def activation(call: Call) -> Response:
 
 
 async def resend_activation(call: Call) -> Response:
-    reader = FieldReader(await call.body())
-    email = reader.string("email", allow_blank=True)
-    reader.raise_if_errors()
-    await accounts.resend_activation(
-        call.session, call.services, email, client_address=_client_address(call)
-    )
-    return empty_response()
+    return await _mail_link(call, accounts.resend_activation)
 
 
 async def set_password(call: Call) -> Response:
@@ -355,13 +352,7 @@ async def set_password(call: Call) -> Response:
 
 
 async def reset_password(call: Call) -> Response:
-    reader = FieldReader(await call.body())
-    email = reader.string("email", allow_blank=True)
-    reader.raise_if_errors()
-    await accounts.request_password_reset(
-        call.session, call.services, email, client_address=_client_address(call)
-    )
-    return empty_response()
+    return await _mail_link(call, accounts.request_password_reset)
 
 
 async def reset_password_confirm(call: Call) -> Response:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -180,16 +181,8 @@ async def register(
     )
     await session.commit()
     if user.email:
-        await _send_activation(services, user)
+        await _send_link(services, user, mail.activation_message)
     return user
-
-
-async def _send_activation(services: Services, user: User) -> None:
-    assert user.id is not None
-    uid = account_tokens.encode_uid(user.id)
-    token = account_tokens.make_token(user, services.settings.secret_key)
-    subject, body = mail.activation_message(services.settings, user.username, uid, token)
-    await services.mailer.send_quietly(user.email, subject, body)
 
 
 async def authenticate(
@@ -279,6 +272,19 @@ async def _send_link(
     await services.mailer.send_quietly(user.email, subject, body)
 
 
+class MailLinkRequest(Protocol):
+    """``resend_activation``, ``request_password_reset`` and ``request_username_reset``."""
+
+    def __call__(
+        self,
+        session: AsyncSession,
+        services: Services,
+        email: str,
+        *,
+        client_address: str | None = None,
+    ) -> Awaitable[None]: ...
+
+
 async def resend_activation(
     session: AsyncSession, services: Services, email: str, *, client_address: str | None = None
 ) -> None:
@@ -287,7 +293,7 @@ async def resend_activation(
     Rate-limited (``mail``: per client address and per e-mail address).
     """
     for user in await _mail_recipients(session, services, email, client_address, active=False):
-        await _send_activation(services, user)
+        await _send_link(services, user, mail.activation_message)
 
 
 async def request_password_reset(
@@ -457,7 +463,7 @@ async def update_account(
         session.add(user)
     await session.commit()
     if not user.is_active and user.email:
-        await _send_activation(services, user)
+        await _send_link(services, user, mail.activation_message)
     return user
 
 

@@ -64,6 +64,14 @@ def client_address(info: GraphQLInfo) -> str | None:
     return client.host if client else None
 
 
+async def _mail_link(info: GraphQLInfo, email: str, request: accounts.MailLinkRequest) -> bool:
+    """Run a rate-limited "mail me a link" request; always true, so it reveals no addresses."""
+    ctx = info.context
+    address = client_address(info)
+    await ctx.write(lambda session: request(session, ctx.services, email, client_address=address))
+    return True
+
+
 def resolve_me(info: GraphQLInfo) -> Profile:
     return Profile.from_user(accounts.current_user(info.context.actor))
 
@@ -101,14 +109,7 @@ async def resolve_activate_account(info: GraphQLInfo, uid: str, token: str) -> P
 
 
 async def resolve_resend_activation(info: GraphQLInfo, email: str) -> bool:
-    ctx = info.context
-    address = client_address(info)
-    await ctx.write(
-        lambda session: accounts.resend_activation(
-            session, ctx.services, email, client_address=address
-        )
-    )
-    return True
+    return await _mail_link(info, email, accounts.resend_activation)
 
 
 async def resolve_token_create(info: GraphQLInfo, username: str, password: str) -> TokenPair:
@@ -153,14 +154,7 @@ async def resolve_change_password(
 
 
 async def resolve_request_password_reset(info: GraphQLInfo, email: str) -> bool:
-    ctx = info.context
-    address = client_address(info)
-    await ctx.write(
-        lambda session: accounts.request_password_reset(
-            session, ctx.services, email, client_address=address
-        )
-    )
-    return True
+    return await _mail_link(info, email, accounts.request_password_reset)
 
 
 async def resolve_confirm_password_reset(
@@ -208,14 +202,7 @@ async def resolve_change_username(
 
 
 async def resolve_request_username_reset(info: GraphQLInfo, email: str) -> bool:
-    ctx = info.context
-    address = client_address(info)
-    await ctx.write(
-        lambda session: accounts.request_username_reset(
-            session, ctx.services, email, client_address=address
-        )
-    )
-    return True
+    return await _mail_link(info, email, accounts.request_username_reset)
 
 
 async def resolve_confirm_username_reset(

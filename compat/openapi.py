@@ -349,6 +349,26 @@ def _account_changes(
     }
 
 
+def _account_post(
+    summary: str,
+    responses: dict[str, Any] = NO_CONTENT,
+    *,
+    body: str,
+    operation_id: str,
+) -> dict[str, Any]:
+    """A djoser ``POST /auth/users/<action>/`` that answers 204."""
+    return {
+        "post": _operation(summary, responses, tag="accounts", body=body, operation_id=operation_id)
+    }
+
+
+def _mail_link(summary: str, *, operation_id: str) -> dict[str, Any]:
+    """djoser's ``{"email": ...}`` actions: 204 whether or not an account has the address."""
+    return _account_post(
+        summary, {**NO_CONTENT, "429": THROTTLED}, body="EmailInput", operation_id=operation_id
+    )
+
+
 PATHS: dict[str, Any] = {
     "/api/v1/disticts/": {
         "get": _operation(
@@ -436,78 +456,45 @@ PATHS: dict[str, Any] = {
         ),
         **_account_changes("one account (its owner or staff)", "User", parameters=[USER_ID]),
     },
-    "/auth/users/activation/": {
-        "post": _operation(
-            "Activate an account with the mailed `uid` and `token`.",
-            {**NO_CONTENT, "403": FORBIDDEN},
-            tag="accounts",
-            body="UidToken",
-            operation_id="activateAccount",
-        )
-    },
-    "/auth/users/resend_activation/": {
-        "post": _operation(
-            "Mail the activation link again (always 204). Rate-limited.",
-            {**NO_CONTENT, "429": THROTTLED},
-            tag="accounts",
-            body="EmailInput",
-            operation_id="resendActivation",
-        )
-    },
-    "/auth/users/set_password/": {
-        "post": _operation(
-            "Change the signed-in account's password.",
-            {**NO_CONTENT, "403": FORBIDDEN},
-            tag="accounts",
-            body="SetPassword",
-            operation_id="setPassword",
-        )
-    },
-    "/auth/users/reset_password/": {
-        "post": _operation(
-            "Mail a password-reset link (always 204). Rate-limited.",
-            {**NO_CONTENT, "429": THROTTLED},
-            tag="accounts",
-            body="EmailInput",
-            operation_id="resetPassword",
-        )
-    },
-    "/auth/users/reset_password_confirm/": {
-        "post": _operation(
-            "Set a new password with the mailed `uid` and `token`.",
-            NO_CONTENT,
-            tag="accounts",
-            body="ResetPasswordConfirm",
-            operation_id="resetPasswordConfirm",
-        )
-    },
-    "/auth/users/set_username/": {
-        "post": _operation(
-            "Rename the signed-in account.",
-            {**NO_CONTENT, "403": FORBIDDEN},
-            tag="accounts",
-            body="SetUsername",
-            operation_id="setUsername",
-        )
-    },
-    "/auth/users/reset_username/": {
-        "post": _operation(
-            "Mail a link to choose a new username (always 204). Rate-limited.",
-            {**NO_CONTENT, "429": THROTTLED},
-            tag="accounts",
-            body="EmailInput",
-            operation_id="resetUsername",
-        )
-    },
-    "/auth/users/reset_username_confirm/": {
-        "post": _operation(
-            "Set a new username with the mailed `uid` and `token`.",
-            NO_CONTENT,
-            tag="accounts",
-            body="ResetUsernameConfirm",
-            operation_id="resetUsernameConfirm",
-        )
-    },
+    "/auth/users/activation/": _account_post(
+        "Activate an account with the mailed `uid` and `token`.",
+        {**NO_CONTENT, "403": FORBIDDEN},
+        body="UidToken",
+        operation_id="activateAccount",
+    ),
+    "/auth/users/resend_activation/": _mail_link(
+        "Mail the activation link again (always 204). Rate-limited.",
+        operation_id="resendActivation",
+    ),
+    "/auth/users/set_password/": _account_post(
+        "Change the signed-in account's password.",
+        {**NO_CONTENT, "403": FORBIDDEN},
+        body="SetPassword",
+        operation_id="setPassword",
+    ),
+    "/auth/users/reset_password/": _mail_link(
+        "Mail a password-reset link (always 204). Rate-limited.", operation_id="resetPassword"
+    ),
+    "/auth/users/reset_password_confirm/": _account_post(
+        "Set a new password with the mailed `uid` and `token`.",
+        body="ResetPasswordConfirm",
+        operation_id="resetPasswordConfirm",
+    ),
+    "/auth/users/set_username/": _account_post(
+        "Rename the signed-in account.",
+        {**NO_CONTENT, "403": FORBIDDEN},
+        body="SetUsername",
+        operation_id="setUsername",
+    ),
+    "/auth/users/reset_username/": _mail_link(
+        "Mail a link to choose a new username (always 204). Rate-limited.",
+        operation_id="resetUsername",
+    ),
+    "/auth/users/reset_username_confirm/": _account_post(
+        "Set a new username with the mailed `uid` and `token`.",
+        body="ResetUsernameConfirm",
+        operation_id="resetUsernameConfirm",
+    ),
     "/auth/jwt/create/": {
         "post": _operation(
             "Log in: an access and a refresh token.",

@@ -8,6 +8,7 @@ of the page's rows are fetched in one statement each.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 from markupsafe import Markup
@@ -27,6 +28,7 @@ from citygraph.domain.districts import districts_by_ids, list_districts
 from citygraph.domain.errors import FieldErrors, InvalidInput, NotFound
 from citygraph.domain.values import UNSET
 from citygraph.models import District, Place, PlaceImage, PlaceType
+from citygraph.security.permissions import Actor
 
 DISTRICTS = "citygraph_districts"
 IMAGES = "citygraph_place_images"
@@ -210,13 +212,38 @@ class PlaceAdmin(DomainModelView, model=Place):
                 problems.extend(message for messages in exc.fields.values() for message in messages)
         return problems
 
+    async def _save_with_images(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        save: Awaitable[Place],
+        uploads: builtins.list[bytes],
+        image_problems: builtins.list[str],
+    ) -> Place:
+        """Await the domain's create/update, then add the new images; the field errors and the
+        image problems are reported together, and nothing is added while there are any."""
+        try:
+            place = await save
+        except InvalidInput as exc:
+            if image_problems:
+                raise InvalidInput({**exc.fields, "image": image_problems}) from exc
+            raise
+        if image_problems:
+            raise InvalidInput({"image": image_problems})
+        assert place.id is not None
+        for upload in uploads:
+            await places.add_place_image(session, self.settings, actor, place.id, upload)
+        return place
+
     async def insert_model(self, request: Request, data: dict[str, Any]) -> Place:
         uploads = await uploads_bytes(data.get("new_images"), self.settings.max_upload_bytes)
         image_problems = self._image_problems(uploads)
         actor = admin_user(request)
         async with self.write(ALIASES) as session:
-            try:
-                place = await places.create_place(
+            return await self._save_with_images(
+                session,
+                actor,
+                places.create_place(
                     session,
                     self.settings,
                     actor,
@@ -227,17 +254,10 @@ class PlaceAdmin(DomainModelView, model=Place):
                     longitude=_blank_as_none(data.get("longitude")),  # type: ignore[arg-type]
                     type=data.get("type") or PlaceType.UNIQUE_PLACE,
                     district_id=_blank_as_none(data.get("district_id")),  # type: ignore[arg-type]
-                )
-            except InvalidInput as exc:
-                if image_problems:
-                    raise InvalidInput({**exc.fields, "image": image_problems}) from exc
-                raise
-            if image_problems:
-                raise InvalidInput({"image": image_problems})
-            assert place.id is not None
-            for upload in uploads:
-                await places.add_place_image(session, self.settings, actor, place.id, upload)
-        return place
+                ),
+                uploads,
+                image_problems,
+            )
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Place:
         uploads = await uploads_bytes(data.get("new_images"), self.settings.max_upload_bytes)
@@ -245,8 +265,10 @@ class PlaceAdmin(DomainModelView, model=Place):
         place_id = parse_pk(pk)
         actor = admin_user(request)
         async with self.write(ALIASES) as session:
-            try:
-                place = await places.update_place(
+            return await self._save_with_images(
+                session,
+                actor,
+                places.update_place(
                     session,
                     self.settings,
                     actor,
@@ -258,16 +280,10 @@ class PlaceAdmin(DomainModelView, model=Place):
                     longitude=data.get("longitude", UNSET),
                     type=data.get("type", UNSET),
                     district_id=data.get("district_id", UNSET),
-                )
-            except InvalidInput as exc:
-                if image_problems:
-                    raise InvalidInput({**exc.fields, "image": image_problems}) from exc
-                raise
-            if image_problems:
-                raise InvalidInput({"image": image_problems})
-            for upload in uploads:
-                await places.add_place_image(session, self.settings, actor, place_id, upload)
-        return place
+                ),
+                uploads,
+                image_problems,
+            )
 
     async def delete_model(self, request: Request, pk: Any) -> None:
         async with self.write() as session:

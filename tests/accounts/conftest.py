@@ -14,12 +14,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from citygraph.config import Settings
-from citygraph.db import session_scope
-from citygraph.domain import accounts
 from citygraph.models import User
 from citygraph.services import Services
 from tests.conftest import make_settings
 from tests.support.server import free_port
+from tests.support.users import create_account
 
 LINK = re.compile(
     r"https?://\S+#/(?P<kind>activate|password/reset/confirm)/(?P<uid>[^/\s]+)/(?P<token>[^/\s]+)"
@@ -117,16 +116,9 @@ async def make_user(
     active: bool = True,
     staff: bool = False,
 ) -> User:
-    async with session_scope(services.sessions) as session:
-        return await accounts.create_user(
-            session,
-            services.settings,
-            username=username,
-            email=email,
-            password=password,
-            is_active=active,
-            is_staff=staff,
-        )
+    return await create_account(
+        services, username, email=email, password=password, active=active, staff=staff
+    )
 
 
 LOGIN = """

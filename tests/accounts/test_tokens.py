@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -28,23 +27,12 @@ from tests.accounts.conftest import (
     make_user,
 )
 from tests.conftest import TEST_SECRET
+from tests.support.tokens import simplejwt_token
 
 REFRESH = "mutation($r: String!) { tokenRefresh(refresh: $r) { access refresh } }"
 VERIFY = "mutation($t: String!) { tokenVerify(token: $t) }"
 LOGOUT = "mutation($r: String!) { logout(refresh: $r) }"
 ME = "{ me { id username } }"
-
-
-def simplejwt(token_type: str, user_id: int, *, exp_in: int = 300, key: str = TEST_SECRET) -> str:
-    now = int(time.time())
-    payload = {
-        "token_type": token_type,
-        "exp": now + exp_in,
-        "iat": now,
-        "jti": uuid.uuid4().hex,
-        "user_id": user_id,
-    }
-    return pyjwt.encode(payload, key, algorithm="HS256", headers={"typ": "JWT"})
 
 
 async def test_one_message_for_every_login_failure(
@@ -124,7 +112,9 @@ async def test_refused_tokens(client: httpx.AsyncClient, services: Services) -> 
     assert first_error(await gql(client, REFRESH, {"r": expired_refresh}))["message"] == (
         jwt.INVALID_OR_EXPIRED
     )
-    foreign = simplejwt("refresh", user.id, key="another-secret-key-0123456789abcdef")
+    foreign = simplejwt_token(
+        user.id, token_type="refresh", key="another-secret-key-0123456789abcdef"
+    )
     assert error_codes(await gql(client, REFRESH, {"r": foreign})) == ["UNAUTHENTICATED"]
     none_alg = pyjwt.encode(
         {"token_type": "access", "exp": 2**40, "jti": "x", "user_id": user.id},
@@ -153,11 +143,15 @@ async def test_simplejwt_minted_token_is_accepted(
 ) -> None:
     user = await make_user(services, "legacy")
     assert user.id is not None
-    body = await gql(client, ME, token=simplejwt("access", user.id), scheme=scheme)
+    body = await gql(client, ME, token=simplejwt_token(user.id, token_type="access"), scheme=scheme)
     assert body["data"]["me"] == {"id": str(user.id), "username": "legacy"}
-    body = await gql(client, REFRESH, {"r": simplejwt("refresh", user.id, exp_in=86400)})
+    body = await gql(
+        client, REFRESH, {"r": simplejwt_token(user.id, token_type="refresh", ttl=86400)}
+    )
     assert body["data"]["tokenRefresh"]["access"]
-    body = await gql(client, ME, token=simplejwt("refresh", user.id), scheme=scheme)
+    body = await gql(
+        client, ME, token=simplejwt_token(user.id, token_type="refresh"), scheme=scheme
+    )
     assert error_codes(body) == ["UNAUTHENTICATED"]
 
 

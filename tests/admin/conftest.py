@@ -11,10 +11,9 @@ import httpx
 import pytest
 from PIL import Image
 
-from citygraph.db import session_scope
-from citygraph.domain import accounts
 from citygraph.models import User
 from citygraph.services import Services
+from tests.support.users import create_account
 
 BASE = "http://testserver"
 SAME_ORIGIN = {"Origin": BASE}
@@ -37,17 +36,15 @@ async def make_user(
     email: str = "",
     password: str = PASSWORD,
 ) -> User:
-    async with session_scope(services.sessions) as session:
-        return await accounts.create_user(
-            session,
-            services.settings,
-            username=username,
-            email=email or f"{username}@example.com",
-            password=password,
-            is_active=active,
-            is_staff=staff,
-            is_superuser=superuser,
-        )
+    return await create_account(
+        services,
+        username,
+        email=email or f"{username}@example.com",
+        password=password,
+        active=active,
+        staff=staff,
+        superuser=superuser,
+    )
 
 
 async def login(

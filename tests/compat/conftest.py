@@ -16,11 +16,12 @@ import pytest
 from PIL import Image
 
 from citygraph.db import session_scope
-from citygraph.domain import accounts, districts, places
+from citygraph.domain import districts, places
 from citygraph.models import User
 from citygraph.security import jwt
 from citygraph.security.permissions import SYSTEM
 from citygraph.services import Services
+from tests.support.users import create_account
 
 ADMIN_PASSWORD = "AdminPass-123"
 ALICE_PASSWORD = "Wonderland#2024"
@@ -59,17 +60,15 @@ class World:
 async def make_user(
     services: Services, username: str, email: str, password: str, *, active: bool, staff: bool
 ) -> User:
-    async with session_scope(services.sessions) as session:
-        return await accounts.create_user(
-            session,
-            services.settings,
-            username=username,
-            email=email,
-            password=password,
-            is_active=active,
-            is_staff=staff,
-            is_superuser=staff,
-        )
+    return await create_account(
+        services,
+        username,
+        email=email,
+        password=password,
+        active=active,
+        staff=staff,
+        superuser=staff,
+    )
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import httpx
 import jwt as pyjwt
 import pytest
 
 from tests.compat.conftest import World
-from tests.conftest import TEST_SECRET
+from tests.support.tokens import simplejwt_token
 
 INVALID = (
     b'{"detail":"Given token not valid for any token type","code":"token_not_valid",'
@@ -22,26 +21,6 @@ BAD_HEADER = (
     b'{"detail":"Authorization header must contain two space-delimited values",'
     b'"code":"bad_authorization_header"}'
 )
-
-
-def simplejwt_token(
-    user_id: object,
-    *,
-    token_type: str = "access",  # noqa: S107 - a claim value, not a password
-    ttl: int = 300,
-    key: str = TEST_SECRET,
-    algorithm: str = "HS256",
-) -> str:
-    """A token in simplejwt 5.4.0's claim layout, minted independently of citygraph."""
-    now = int(time.time())
-    payload = {
-        "token_type": token_type,
-        "exp": now + ttl,
-        "iat": now,
-        "jti": uuid.uuid4().hex,
-        "user_id": user_id,
-    }
-    return pyjwt.encode(payload, key, algorithm=algorithm)
 
 
 @pytest.mark.parametrize(

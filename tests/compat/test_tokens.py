@@ -9,8 +9,8 @@ import jwt as pyjwt
 import pytest
 
 from tests.compat.conftest import ALICE_PASSWORD, CAROL_PASSWORD, World
-from tests.compat.test_auth_errors import simplejwt_token
 from tests.conftest import TEST_SECRET
+from tests.support.tokens import simplejwt_token
 
 NO_ACCOUNT = b'{"detail":"No active account found with the given credentials"}'
 INVALID = b'{"detail":"Token is invalid or expired","code":"token_not_valid"}'

@@ -22,8 +22,8 @@ from tests.compat.conftest import (
     World,
     make_user,
 )
-from tests.compat.test_auth_errors import simplejwt_token
 from tests.conftest import TEST_SECRET
+from tests.support.tokens import simplejwt_token
 
 ALL_USERS = (
     b'[{"email":"admin@example.com","id":1,"username":"admin"},'

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-import uuid
 from pathlib import Path
 
 import jwt as pyjwt
@@ -14,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from citygraph.config import Settings
 from citygraph.domain.errors import TokenInvalid
 from citygraph.security import jwt
+from tests.support.tokens import simplejwt_token
 
 SECRET = "test-secret-key-for-citygraph-tests-0123456789"
 
@@ -22,21 +21,8 @@ def hs256() -> Settings:
     return Settings(CITYGRAPH_SECRET_KEY=SECRET)
 
 
-def simplejwt_token(token_type: str, user_id: int, *, exp_in: int = 300, key: str = SECRET) -> str:
-    """Minted exactly as simplejwt 5.4.0 does: HS256, {"alg","typ"} header, five claims."""
-    now = int(time.time())
-    payload = {
-        "token_type": token_type,
-        "exp": now + exp_in,
-        "iat": now,
-        "jti": uuid.uuid4().hex,
-        "user_id": user_id,
-    }
-    return pyjwt.encode(payload, key, algorithm="HS256", headers={"typ": "JWT"})
-
-
 def test_simplejwt_tokens_decode() -> None:
-    token = simplejwt_token("access", 7)
+    token = simplejwt_token(7, token_type="access")
     assert pyjwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
     claims = jwt.decode(hs256(), token, "access")
     assert claims.user_id == 7
@@ -55,9 +41,12 @@ def test_our_tokens_have_the_simplejwt_layout() -> None:
 @pytest.mark.parametrize(
     ("token", "message"),
     [
-        (lambda: simplejwt_token("refresh", 1), jwt.WRONG_TYPE),
-        (lambda: simplejwt_token("access", 1, exp_in=-5), jwt.INVALID_OR_EXPIRED),
-        (lambda: simplejwt_token("access", 1, key="another-key" * 4), jwt.INVALID_OR_EXPIRED),
+        (lambda: simplejwt_token(1, token_type="refresh"), jwt.WRONG_TYPE),
+        (lambda: simplejwt_token(1, token_type="access", ttl=-5), jwt.INVALID_OR_EXPIRED),
+        (
+            lambda: simplejwt_token(1, token_type="access", key="another-key" * 4),
+            jwt.INVALID_OR_EXPIRED,
+        ),
         (
             lambda: pyjwt.encode(
                 {"token_type": "access", "exp": 2**40, "jti": "x", "user_id": 1},
@@ -106,11 +95,13 @@ def test_es256_with_key_files(tmp_path: Path) -> None:
     assert jwt.decode(settings, token, "access").user_id == 5
     # An HS256 token signed with the secret is refused when ES256 is configured.
     with pytest.raises(TokenInvalid):
-        jwt.decode(settings, simplejwt_token("access", 5), "access")
+        jwt.decode(settings, simplejwt_token(5, token_type="access"), "access")
 
 
 def test_untyped_decode_accepts_both_types() -> None:
     for token_type in ("access", "refresh"):
-        assert jwt.decode_untyped(hs256(), simplejwt_token(token_type, 1))["user_id"] == 1
+        assert (
+            jwt.decode_untyped(hs256(), simplejwt_token(1, token_type=token_type))["user_id"] == 1
+        )
     with pytest.raises(TokenInvalid):
-        jwt.decode_untyped(hs256(), simplejwt_token("access", 1, exp_in=-1))
+        jwt.decode_untyped(hs256(), simplejwt_token(1, token_type="access", ttl=-1))

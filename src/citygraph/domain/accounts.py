@@ -356,6 +356,21 @@ def _new_password_problems(new_password: str, *, user: User | None) -> list[str]
     return validate_password(new_password, username=user.username, email=user.email)
 
 
+def _check_new_password(new_password: str, *, user: User | None) -> None:
+    problems = _new_password_problems(new_password, user=user)
+    if problems:
+        raise InvalidInput({"new_password": problems})
+
+
+async def _store_password(
+    session: AsyncSession, settings: Settings, user: User, new_password: str
+) -> None:
+    """Save the hash of a new password that ``_check_new_password`` accepted for this user."""
+    user.password = await passwords.hash_password(new_password, settings.bcrypt_rounds)
+    session.add(user)
+    await session.flush()
+
+
 async def confirm_password_reset(
     session: AsyncSession, settings: Settings, uid: str, token: str, new_password: str
 ) -> None:
@@ -365,17 +380,11 @@ async def confirm_password_reset(
     similarity to the account's username/e-mail (which djoser skips here) is checked last.
     """
     new_password = new_password.strip()
-    problems = _new_password_problems(new_password, user=None)
-    if problems:
-        raise InvalidInput({"new_password": problems})
+    _check_new_password(new_password, user=None)
     user = await _user_from_uid_and_token(session, settings, uid, token)
-    problems = _new_password_problems(new_password, user=user)
-    if problems:
-        raise InvalidInput({"new_password": problems})
-    user.password = await passwords.hash_password(new_password, settings.bcrypt_rounds)
+    _check_new_password(new_password, user=user)
     user.last_login = datetime.now(UTC)
-    session.add(user)
-    await session.flush()
+    await _store_password(session, settings, user, new_password)
 
 
 async def change_password(
@@ -399,12 +408,8 @@ async def change_password(
     if not new_password:
         errors.add("new_password", validators.BLANK)
     errors.raise_if_any()
-    problems = _new_password_problems(new_password, user=user)
-    if problems:
-        raise InvalidInput({"new_password": problems})
-    user.password = await passwords.hash_password(new_password, settings.bcrypt_rounds)
-    session.add(user)
-    await session.flush()
+    _check_new_password(new_password, user=user)
+    await _store_password(session, settings, user, new_password)
 
 
 async def _fresh(session: AsyncSession, account: User) -> User:
@@ -602,12 +607,8 @@ async def set_password(
     """Staff set another account's password, with the same validators (``new_password`` field)."""
     user = await _staff_target(session, actor, user_id)
     new_password = new_password.strip()
-    problems = _new_password_problems(new_password, user=user)
-    if problems:
-        raise InvalidInput({"new_password": problems})
-    user.password = await passwords.hash_password(new_password, settings.bcrypt_rounds)
-    session.add(user)
-    await session.flush()
+    _check_new_password(new_password, user=user)
+    await _store_password(session, settings, user, new_password)
     return user
 
 

@@ -369,6 +369,29 @@ def _mail_link(summary: str, *, operation_id: str) -> dict[str, Any]:
     )
 
 
+def _token_post(
+    summary: str,
+    ok: dict[str, Any],
+    *,
+    body: str,
+    operation_id: str,
+    unauthorized: str = "Invalid or expired token.",
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """simplejwt's ``POST /auth/jwt/<action>/``: no credentials needed, a 401 ``{detail}``."""
+    responses = {"200": ok, "401": _response(unauthorized, _ref("Detail")), **(extra or {})}
+    return {
+        "post": _operation(
+            summary,
+            responses,
+            tag="tokens",
+            body=body,
+            secured=False,
+            operation_id=operation_id,
+        )
+    }
+
+
 PATHS: dict[str, Any] = {
     "/api/v1/disticts/": {
         "get": _operation(
@@ -495,48 +518,26 @@ PATHS: dict[str, Any] = {
         body="ResetUsernameConfirm",
         operation_id="resetUsernameConfirm",
     ),
-    "/auth/jwt/create/": {
-        "post": _operation(
-            "Log in: an access and a refresh token.",
-            {
-                "200": _response("Tokens.", _ref("TokenPair")),
-                "401": _response(
-                    "No active account found with the given credentials.", _ref("Detail")
-                ),
-                "429": THROTTLED,
-            },
-            tag="tokens",
-            body="Credentials",
-            secured=False,
-            operation_id="tokenCreate",
-        )
-    },
-    "/auth/jwt/refresh/": {
-        "post": _operation(
-            "A new access token for a refresh token.",
-            {
-                "200": _response("Access token.", _ref("AccessToken")),
-                "401": _response("Invalid or expired token.", _ref("Detail")),
-            },
-            tag="tokens",
-            body="RefreshInput",
-            secured=False,
-            operation_id="tokenRefresh",
-        )
-    },
-    "/auth/jwt/verify/": {
-        "post": _operation(
-            "Check a token's signature and expiry.",
-            {
-                "200": _response("Valid.", _ref("Empty")),
-                "401": _response("Invalid or expired token.", _ref("Detail")),
-            },
-            tag="tokens",
-            body="VerifyInput",
-            secured=False,
-            operation_id="tokenVerify",
-        )
-    },
+    "/auth/jwt/create/": _token_post(
+        "Log in: an access and a refresh token.",
+        _response("Tokens.", _ref("TokenPair")),
+        body="Credentials",
+        operation_id="tokenCreate",
+        unauthorized="No active account found with the given credentials.",
+        extra={"429": THROTTLED},
+    ),
+    "/auth/jwt/refresh/": _token_post(
+        "A new access token for a refresh token.",
+        _response("Access token.", _ref("AccessToken")),
+        body="RefreshInput",
+        operation_id="tokenRefresh",
+    ),
+    "/auth/jwt/verify/": _token_post(
+        "Check a token's signature and expiry.",
+        _response("Valid.", _ref("Empty")),
+        body="VerifyInput",
+        operation_id="tokenVerify",
+    ),
 }
 
 

@@ -30,7 +30,8 @@ from citygraph.security.permissions import Actor
 NOT_YOURSELF = accounts.CANNOT_DEACTIVATE_YOURSELF
 PASSWORDS_DIFFER = "The two password fields didn’t match."
 
-UserOperation = Callable[[AsyncSession, Actor, int], Awaitable[User]]
+# ``accounts.set_active_by_id`` / ``accounts.set_staff``: (session, actor, user id, new value)
+UserSwitch = Callable[[AsyncSession, Actor, int, bool], Awaitable[User]]
 
 
 class UserAdmin(DomainModelView, model=User):
@@ -118,7 +119,13 @@ class UserAdmin(DomainModelView, model=User):
     # --- actions on the selected accounts ------------------------------------------------
 
     async def _apply(
-        self, request: Request, operation: UserOperation, done: str, *, self_refusal: str = ""
+        self,
+        request: Request,
+        switch: UserSwitch,
+        value: bool,
+        done: str,
+        *,
+        self_refusal: str = "",
     ) -> Response:
         actor = admin_user(request)
         ids = [parse_pk(pk) for pk in request.query_params.get("pks", "").split(",") if pk]
@@ -130,7 +137,7 @@ class UserAdmin(DomainModelView, model=User):
             try:
                 async with self.write() as session:
                     for user_id in ids:
-                        await operation(session, actor, user_id)
+                        await switch(session, actor, user_id, value)
             except (AdminFormError, DomainError) as exc:
                 flash(request, str(exc), "danger")
             else:
@@ -148,30 +155,24 @@ class UserAdmin(DomainModelView, model=User):
 
     @action(name="activate", label="Activate")
     async def activate(self, request: Request) -> Response:
-        async def operation(session: AsyncSession, actor: Actor, user_id: int) -> User:
-            return await accounts.set_active_by_id(session, actor, user_id, True)
-
-        return await self._apply(request, operation, "activated")
+        return await self._apply(request, accounts.set_active_by_id, True, "activated")
 
     @action(name="deactivate", label="Deactivate")
     async def deactivate(self, request: Request) -> Response:
-        async def operation(session: AsyncSession, actor: Actor, user_id: int) -> User:
-            return await accounts.set_active_by_id(session, actor, user_id, False)
-
-        return await self._apply(request, operation, "deactivated", self_refusal=NOT_YOURSELF)
+        return await self._apply(
+            request, accounts.set_active_by_id, False, "deactivated", self_refusal=NOT_YOURSELF
+        )
 
     @action(name="grant-staff", label="Grant staff status")
     async def grant_staff(self, request: Request) -> Response:
-        async def operation(session: AsyncSession, actor: Actor, user_id: int) -> User:
-            return await accounts.set_staff(session, actor, user_id, True)
-
-        return await self._apply(request, operation, "made staff")
+        return await self._apply(request, accounts.set_staff, True, "made staff")
 
     @action(name="revoke-staff", label="Revoke staff status")
     async def revoke_staff(self, request: Request) -> Response:
-        async def operation(session: AsyncSession, actor: Actor, user_id: int) -> User:
-            return await accounts.set_staff(session, actor, user_id, False)
-
         return await self._apply(
-            request, operation, "no longer staff", self_refusal=accounts.NOT_YOURSELF
+            request,
+            accounts.set_staff,
+            False,
+            "no longer staff",
+            self_refusal=accounts.NOT_YOURSELF,
         )

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlmodel import select
 
 from citygraph.db import session_scope
@@ -16,6 +13,7 @@ from citygraph.models import District, Place, PlaceImage, PlaceType
 from citygraph.security.permissions import SYSTEM
 from citygraph.services import Services
 from tests.admin.conftest import Admin, field_errors, png
+from tests.support.sql import recorded_statements
 
 
 async def make_district(services: Services, title: str = "Центральный") -> District:
@@ -161,20 +159,6 @@ async def test_search_ignores_case_in_russian(staff: Admin, services: Services) 
     page = await staff.client.get("/admin/place/list", params={"search": "ПАРК"})
     assert "Парк Горького" in page.text
     assert "Музей Москвы" not in page.text
-
-
-@contextmanager
-def recorded_statements(services: Services) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(services.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(services.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_place_list_queries_stay_cheap(staff: Admin, services: Services) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from citygraph.db import session_scope
 from citygraph.domain import districts, geo, places
@@ -17,6 +17,7 @@ from citygraph.domain.pagination import decode_cursor, encode_cursor
 from citygraph.models import Place, PlaceImage, PlaceType
 from citygraph.security.permissions import SYSTEM
 from citygraph.services import Services
+from tests.support.sql import recorded_statements
 
 
 def png() -> bytes:
@@ -228,20 +229,12 @@ async def test_first_places_per_district_in_one_statement(services: Services) ->
     b = await make_district(services, "B")
     a_ids = [(await make_place(services, a, title=f"a{i}")).id for i in range(4)]
     b_ids = [(await make_place(services, b, title=f"b{i}")).id for i in range(2)]
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(services.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(services) as statements:
         async with services.sessions() as session:
             found = await places.first_places_per_district(session, [a, b, 999], limit=3)
             after = await places.first_places_per_district(
                 session, [a, b], limit=3, after_id=a_ids[1]
             )
-    finally:
-        event.remove(services.engine.sync_engine, "before_cursor_execute", count)
     assert {k: [p.id for p in v] for k, v in found.items()} == {a: a_ids[:3], b: b_ids, 999: []}
     assert [p.id for p in after[a]] == a_ids[2:]
     assert len(statements) == 2
@@ -259,13 +252,7 @@ async def test_places_near_orders_by_great_circle_distance(services: Services) -
     }
     for title, (lat, lon) in points.items():
         await make_place(services, district_id, title=title, latitude=lat, longitude=lon)
-    statements: list[str] = []
-
-    def capture(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(services.engine.sync_engine, "before_cursor_execute", capture)
-    try:
+    with recorded_statements(services) as statements:
         async with services.sessions() as session:
             near = await places.places_near(
                 session, latitude=kremlin[0], longitude=kremlin[1], radius_meters=5000, first=10
@@ -273,8 +260,6 @@ async def test_places_near_orders_by_great_circle_distance(services: Services) -
             one = await places.places_near(
                 session, latitude=kremlin[0], longitude=kremlin[1], radius_meters=5000, first=1
             )
-    finally:
-        event.remove(services.engine.sync_engine, "before_cursor_execute", capture)
     assert [(place.title, round(d)) for place, d in near] == [
         ("Кремль", 0),
         ("Большой театр", 914),

@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from citygraph.db import session_scope
 from citygraph.models import District, Place, PlaceImage, PlaceType
 from citygraph.services import Services
 from tests.graphql.conftest import GQL
+from tests.support.sql import recorded_statements
 
 QUERY = (
     "{ districts { places(first: 100) { edges { node { images { id } district { title } } } } } }"
 )
 MAX_STATEMENTS = 5
-
-
-@contextmanager
-def count_statements(services: Services) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(services.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(services.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def seed_okrugs(services: Services, places_total: int) -> None:
@@ -66,7 +49,7 @@ async def test_nested_query_statement_count(
 ) -> None:
     await seed_okrugs(services, places_total)
     assert "errors" not in await gql("{ __typename districts { id } }")  # warm the pool
-    with count_statements(services) as statements:
+    with recorded_statements(services) as statements:
         result = await gql(QUERY)
     assert "errors" not in result
     districts = result["data"]["districts"]
@@ -83,7 +66,7 @@ async def test_nested_query_statement_count(
 async def test_total_counts_and_place_count_batch_too(gql: GQL, services: Services) -> None:
     await seed_okrugs(services, 24)
     await gql("{ __typename }")
-    with count_statements(services) as statements:
+    with recorded_statements(services) as statements:
         result = await gql(
             "{ districts { placeCount places(first: 1) { totalCount edges { node { id } } } } }"
         )

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Kremlin-1147-walls"
 DISTRICTS = "{ districts { id title abbreviation } }"
 LOGIN = "mutation($u: String!, $p: String!) { tokenCreate(username: $u, password: $p) { access } }"

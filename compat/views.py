@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from citygraph.domain import accounts, districts, places, tokens
 from citygraph.domain.errors import InvalidInput, NotFound, PermissionDenied
-from citygraph.domain.media import media_url, validate_image
+from citygraph.domain.media import media_url
 from citygraph.domain.values import UNSET
 from citygraph.models import District, Place, PlaceImage, User
 from citygraph.security.permissions import require_staff
@@ -121,48 +121,28 @@ async def district_create(call: Call) -> Response:
         elif value is not EMPTY:  # NUL and surrogates are the domain's (``clean_text``)
             values[name] = value
     image = reader.image("image")
-    order = ("title", "abbreviation", "image")
     upload = image if isinstance(image, bytes) else None
+    fields = {
+        "title": values.get("title", UNSET),
+        "abbreviation": values.get("abbreviation", UNSET),
+        "image": upload,
+    }
     settings = call.services.settings
-    try:
-        district = await districts.create_district(
-            call.session,
-            settings,
-            call.actor,
-            title=values.get("title", UNSET),
-            abbreviation=values.get("abbreviation", UNSET),
-            # With transport errors the domain must only validate: an empty file always fails
-            # (before anything is written), and the real file is checked on its own below.
-            image=b"" if reader.errors else upload,
-        )
-    except InvalidInput as exc:
-        fields = {key: exc.fields[key] for key in exc.fields if key not in reader.errors}
-        if reader.errors:
-            fields.pop("image", None)
-            fields.update(_image_problems(call, upload))
-        raise ApiError.fields(_ordered({**fields, **reader.errors}, order)) from exc
+    if reader.errors:  # DRF reports its own and the field rules' errors together
+        try:
+            districts.check_new_district(settings, call.actor, **fields)
+            problems: dict[str, list[str]] = {}
+        except InvalidInput as exc:
+            problems = {key: msgs for key, msgs in exc.fields.items() if key not in reader.errors}
+        merged = {**problems, **reader.errors}
+        raise ApiError.fields({key: merged[key] for key in fields if key in merged})
+    district = await districts.create_district(call.session, settings, call.actor, **fields)
     return call.respond(district_json(call, district), 201)
-
-
-def _image_problems(call: Call, upload: bytes | None) -> dict[str, list[str]]:
-    if upload is None:
-        return {}
-    try:
-        validate_image(call.services.settings, upload)
-    except InvalidInput as exc:
-        return exc.fields
-    return {}
 
 
 def _form_text(value: Any) -> Any:
     """A file sent where text is expected reads as its name (Django's ``QueryDict`` merge)."""
     return value.filename if isinstance(value, Upload) else value
-
-
-def _ordered(fields: dict[str, list[str]], order: tuple[str, ...]) -> dict[str, list[str]]:
-    result = {key: fields[key] for key in order if key in fields}
-    result.update(fields)
-    return result
 
 
 async def profile(call: Call) -> Response:

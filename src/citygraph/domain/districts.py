@@ -16,10 +16,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from citygraph.config import Settings
-from citygraph.domain import media
+from citygraph.domain import filecleanup, media
 from citygraph.domain.errors import Conflict, FieldErrors, InvalidInput, NotFound
 from citygraph.domain.fields import REQUIRED, clean_text, is_storable_id
-from citygraph.domain.filecleanup import delete_on_commit, discard_on_rollback
+from citygraph.domain.filecleanup import delete_on_commit
 from citygraph.domain.values import UNSET, UnsetType
 from citygraph.models import District, Place
 from citygraph.security.permissions import Actor, require_staff
@@ -92,20 +92,48 @@ def _clean_fields(
     return clean_title, clean_abbreviation
 
 
-def _check_image(settings: Settings, errors: FieldErrors, image: bytes) -> None:
+def _check_image(settings: Settings, errors: FieldErrors, image: bytes) -> str | None:
+    """The image's file extension, or ``None`` after adding its problems to ``errors``."""
     try:
-        media.validate_image(settings, image)
+        return media.validate_image(settings, image)
     except InvalidInput as exc:
-        for field, messages in exc.fields.items():
-            for message in messages:
-                errors.add(field, message)
+        errors.extend(exc)
+        return None
 
 
-async def _store(session: AsyncSession, settings: Settings, image: bytes) -> str:
-    """Write a validated image; it is removed again if the transaction does not commit."""
-    relative = await media.store_image(settings, image, IMAGE_FOLDER)
-    discard_on_rollback(session, settings, relative)
-    return relative
+def _validated(
+    settings: Settings,
+    *,
+    title: str | UnsetType | None,
+    abbreviation: str | UnsetType | None,
+    image: bytes | UnsetType | None,
+    creating: bool,
+) -> tuple[str | UnsetType | None, str | UnsetType | None, str | None]:
+    """Clean title and abbreviation and check the image, reporting every problem at once."""
+    errors = FieldErrors()
+    clean_title, clean_abbreviation = _clean_fields(
+        errors, title=title, abbreviation=abbreviation, creating=creating
+    )
+    extension = _check_image(settings, errors, image) if isinstance(image, bytes) else None
+    errors.raise_if_any()
+    return clean_title, clean_abbreviation, extension
+
+
+def check_new_district(
+    settings: Settings,
+    actor: Actor,
+    *,
+    title: str | UnsetType | None,
+    abbreviation: str | UnsetType | None = "",
+    image: bytes | None = None,
+) -> None:
+    """``create_district``'s permission and field checks, writing nothing.
+
+    For a face that has transport-level errors of its own (a null field, text where a file
+    belongs) and must report the domain's field errors together with them, as DRF does.
+    """
+    require_staff(actor)
+    _validated(settings, title=title, abbreviation=abbreviation, image=image, creating=True)
 
 
 async def create_district(
@@ -120,14 +148,12 @@ async def create_district(
     """Staff only. ``title`` None or UNSET (not given) is ``This field is required.``;
     ``abbreviation`` None or not given is blank."""
     require_staff(actor)
-    errors = FieldErrors()
-    clean_title, clean_abbreviation = _clean_fields(
-        errors, title=title, abbreviation=abbreviation, creating=True
+    clean_title, clean_abbreviation, extension = _validated(
+        settings, title=title, abbreviation=abbreviation, image=image, creating=True
     )
-    if image is not None:
-        _check_image(settings, errors, image)
-    errors.raise_if_any()
-    relative = await _store(session, settings, image) if image is not None else None
+    relative = None
+    if image is not None and extension is not None:
+        relative = await filecleanup.write_image(session, settings, image, IMAGE_FOLDER, extension)
     assert isinstance(clean_title, str)
     district = District(
         title=clean_title,
@@ -135,11 +161,7 @@ async def create_district(
         image=relative,
     )
     session.add(district)
-    try:
-        await session.flush()
-    except BaseException:
-        await media.delete_file(settings, relative)
-        raise
+    await session.flush()  # on failure the transaction rolls back and the file goes with it
     return district
 
 
@@ -159,18 +181,14 @@ async def update_district(
     """
     require_staff(actor)
     district = await get_district(session, district_id)
-    errors = FieldErrors()
-    clean_title, clean_abbreviation = _clean_fields(
-        errors, title=title, abbreviation=abbreviation, creating=False
+    clean_title, clean_abbreviation, extension = _validated(
+        settings, title=title, abbreviation=abbreviation, image=image, creating=False
     )
-    if isinstance(image, bytes):
-        _check_image(settings, errors, image)
-    errors.raise_if_any()
     relative: str | UnsetType | None = UNSET
     if image is None:
         relative = None
-    elif isinstance(image, bytes):
-        relative = await _store(session, settings, image)
+    elif isinstance(image, bytes) and extension is not None:
+        relative = await filecleanup.write_image(session, settings, image, IMAGE_FOLDER, extension)
     if isinstance(clean_title, str):
         district.title = clean_title
     if isinstance(clean_abbreviation, str):
@@ -179,12 +197,7 @@ async def update_district(
         delete_on_commit(session, settings, district.image)
         district.image = relative
     session.add(district)
-    try:
-        await session.flush()
-    except BaseException:
-        if isinstance(relative, str):
-            await media.delete_file(settings, relative)
-        raise
+    await session.flush()
     return district
 
 

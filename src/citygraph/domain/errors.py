@@ -90,6 +90,11 @@ class FieldErrors:
     def add(self, field: str, message: str) -> None:
         self._fields.setdefault(field, []).append(message)
 
+    def extend(self, error: InvalidInput) -> None:
+        for field, messages in error.fields.items():
+            for message in messages:
+                self.add(field, message)
+
     def __bool__(self) -> bool:
         return bool(self._fields)
 

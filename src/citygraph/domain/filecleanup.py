@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from citygraph.config import Settings
+from citygraph.domain import media
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +84,12 @@ def delete_on_commit(session: AsyncSession, settings: Settings, relative: str | 
     """Remove ``relative`` (under the media root) once the current transaction commits."""
     if relative:
         _remember(session, _ON_COMMIT, settings, relative)
+
+
+async def write_image(
+    session: AsyncSession, settings: Settings, data: bytes, folder: str, extension: str
+) -> str:
+    """Write a validated image that disappears again unless the transaction commits."""
+    relative = await media.write_image(settings, data, folder, extension)
+    discard_on_rollback(session, settings, relative)
+    return relative

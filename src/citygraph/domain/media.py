@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from pathlib import Path
 
 import anyio.to_thread
 from PIL import Image, UnidentifiedImageError
@@ -44,7 +43,11 @@ def validate_image(settings: Settings, data: bytes, field: str = "image") -> str
 
 async def store_image(settings: Settings, data: bytes, folder: str, field: str = "image") -> str:
     """Validate and write an image; returns its path relative to the media root."""
-    extension = validate_image(settings, data, field)
+    return await write_image(settings, data, folder, validate_image(settings, data, field))
+
+
+async def write_image(settings: Settings, data: bytes, folder: str, extension: str) -> str:
+    """Write an image that ``validate_image`` accepted (it gave ``extension``)."""
     relative = f"{folder}/{uuid.uuid4().hex}.{extension}"
     target = settings.media_root / relative
 
@@ -56,17 +59,6 @@ async def store_image(settings: Settings, data: bytes, folder: str, field: str =
 
     await anyio.to_thread.run_sync(write)
     return relative
-
-
-async def delete_file(settings: Settings, relative: str | None) -> None:
-    """Remove a stored file; a file that is already gone is not an error."""
-    if not relative:
-        return
-    root = settings.media_root.resolve()
-    target = (root / relative).resolve()
-    if root not in target.parents:
-        return
-    await anyio.to_thread.run_sync(lambda: Path(target).unlink(missing_ok=True))
 
 
 def media_url(settings: Settings, base_url: str, relative: str | None) -> str | None:

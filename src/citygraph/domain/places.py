@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from citygraph.config import Settings
-from citygraph.domain import geo, media
+from citygraph.domain import filecleanup, geo, media
 from citygraph.domain.districts import districts_by_ids
 from citygraph.domain.errors import FieldErrors, InvalidInput, NotFound
 from citygraph.domain.fields import (
@@ -35,7 +35,7 @@ from citygraph.domain.fields import (
     does_not_exist,
     is_storable_id,
 )
-from citygraph.domain.filecleanup import delete_on_commit, discard_on_rollback
+from citygraph.domain.filecleanup import delete_on_commit
 from citygraph.domain.pagination import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -467,16 +467,11 @@ async def add_place_image(
     """Staff only. A bad file is ``InvalidInput`` on ``image``: nothing stored, no row."""
     require_staff(actor)
     await get_place(session, place_id)
-    media.validate_image(settings, data)
-    relative = await media.store_image(settings, data, IMAGE_FOLDER)
-    discard_on_rollback(session, settings, relative)
+    extension = media.validate_image(settings, data)
+    relative = await filecleanup.write_image(session, settings, data, IMAGE_FOLDER, extension)
     image = PlaceImage(image=relative, place_id=place_id)
     session.add(image)
-    try:
-        await session.flush()
-    except BaseException:
-        await media.delete_file(settings, relative)
-        raise
+    await session.flush()  # on failure the transaction rolls back and the file goes with it
     return image
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.responses import Response
 
 from citygraph.domain import accounts, districts, places, tokens
-from citygraph.domain.errors import InvalidInput, NotFound, PermissionDenied
+from citygraph.domain.errors import InvalidInput, NotFound, NotOwner
 from citygraph.domain.media import media_url
 from citygraph.domain.values import UNSET
 from citygraph.models import District, Place, PlaceImage, User
@@ -203,7 +203,7 @@ async def user_detail(call: Call) -> Response:
     pk = call.request.path_params["pk"]
     try:
         user = await accounts.get_profile(call.session, call.actor, pk)
-    except PermissionDenied as exc:  # djoser's HIDE_USERS: others' accounts do not exist
+    except NotOwner as exc:  # djoser's HIDE_USERS: others' accounts do not exist
         raise ApiError.detail(404, errors.NOT_FOUND) from exc
     except NotFound as exc:
         raise _no_such_user(pk) from exc
@@ -232,9 +232,7 @@ async def user_update(call: Call) -> Response:
         )
     except NotFound as exc:
         raise _no_such_user(pk or "") from exc
-    except PermissionDenied as exc:
-        if exc.message != PermissionDenied.default_message:
-            raise
+    except NotOwner as exc:
         raise ApiError.detail(404, errors.NOT_FOUND) from exc  # HIDE_USERS, as for GET
     return call.respond(user_json(user))
 

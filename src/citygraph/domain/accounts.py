@@ -31,6 +31,7 @@ from citygraph.domain.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    NotOwner,
     PermissionDenied,
 )
 from citygraph.domain.fields import character_problems
@@ -40,6 +41,7 @@ from citygraph.security.permissions import (
     Actor,
     System,
     is_staff,
+    require_owner_or_staff,
     require_staff,
     require_user,
 )
@@ -436,7 +438,7 @@ async def account_to_change(session: AsyncSession, actor: Actor, user_id: int | 
         raise NotFound
     if user.id != account.id:
         if not is_staff(account):
-            raise PermissionDenied
+            raise NotOwner
         if user.is_superuser and not account.is_superuser:
             raise PermissionDenied(SUPERUSER_ONLY)
     return user
@@ -629,10 +631,7 @@ async def list_users(session: AsyncSession, actor: Actor) -> list[User]:
 
 async def get_profile(session: AsyncSession, actor: Actor, user_id: int | str) -> User:
     """One account, for its owner or staff (checked first); ``NotFound`` when there is none."""
-    if actor is None:
-        raise NotAuthenticated
-    if not is_staff(actor) and not (isinstance(actor, User) and str(actor.id) == str(user_id)):
-        raise PermissionDenied
+    require_owner_or_staff(actor, user_id)
     number = _parse_id(user_id)
     user = await session.get(User, number) if number is not None else None
     if user is None:

@@ -36,6 +36,10 @@ class PermissionDenied(DomainError):
     default_message = "You do not have permission to perform this action."
 
 
+class NotOwner(PermissionDenied):
+    """The object is another account's: the REST face hides it as djoser does (404)."""
+
+
 class NotFound(DomainError):
     default_message = "Not found."
 

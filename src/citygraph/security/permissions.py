@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from citygraph.domain.errors import NotAuthenticated, PermissionDenied
+from citygraph.domain.errors import NotAuthenticated, NotOwner, PermissionDenied
 from citygraph.models import User
 
 
@@ -44,11 +44,12 @@ def require_staff(actor: Actor) -> None:
         raise PermissionDenied
 
 
-def require_owner_or_staff(actor: Actor, owner_id: int) -> None:
+def require_owner_or_staff(actor: Actor, owner_id: int | str) -> None:
+    """The account ``owner_id`` (an int or the raw id a client sent) or staff."""
     if actor is None:
         raise NotAuthenticated
     if is_staff(actor):
         return
-    if isinstance(actor, User) and actor.id == owner_id:
+    if isinstance(actor, User) and str(actor.id) == str(owner_id):
         return
-    raise PermissionDenied
+    raise NotOwner

@@ -11,13 +11,12 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
-from citygraph.domain.errors import InvalidInput
+from citygraph.domain.parsers import MAX_ID, Form, Id, parsed_by, problem
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
-INVALID_CURSOR = "Invalid cursor."
+DEFAULT_PAGE_SIZE: Final = 20
+MAX_PAGE_SIZE: Final = 100
 _PREFIX = "place:"
 
 T = TypeVar("T")
@@ -27,26 +26,36 @@ def encode_cursor(row_id: int) -> str:
     return base64.urlsafe_b64encode(f"{_PREFIX}{row_id}".encode()).decode("ascii")
 
 
-def decode_cursor(cursor: str, field: str = "after") -> int:
-    """The id a cursor stands for; ``InvalidInput`` on ``field`` for anything else."""
+def parse_cursor(raw: object) -> Id:
+    """The id a cursor stands for (``invalid_cursor`` for anything else).
+
+    A cursor beyond the largest possible id is the end of every list: nothing follows it.
+    """
+    if not isinstance(raw, str) or not raw.isascii():
+        raise problem("invalid_cursor")
     try:
-        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        text = base64.urlsafe_b64decode(raw.encode("ascii")).decode("ascii")
     except (UnicodeError, binascii.Error, ValueError):
-        raise InvalidInput.single(field, INVALID_CURSOR) from None
+        raise problem("invalid_cursor") from None
     number = text.removeprefix(_PREFIX)
     if not text.startswith(_PREFIX) or not number.isdigit() or len(number) > 18:
-        raise InvalidInput.single(field, INVALID_CURSOR)
-    return int(number)
+        raise problem("invalid_cursor")
+    return Id(min(int(number), MAX_ID))
 
 
-def check_page_size(first: int, field: str = "first") -> int:
-    if first < 0:
-        raise InvalidInput.single(field, "Ensure this value is greater than or equal to 0.")
-    if first > MAX_PAGE_SIZE:
-        raise InvalidInput.single(
-            field, f"Ensure this value is less than or equal to {MAX_PAGE_SIZE}."
-        )
-    return first
+def parse_first(raw: object) -> int:
+    """A page size: 0..``MAX_PAGE_SIZE``."""
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise problem("integer.invalid")
+    if raw < 0:
+        raise problem("min_value", limit_value=0)
+    if raw > MAX_PAGE_SIZE:
+        raise problem("max_value", limit_value=MAX_PAGE_SIZE)
+    return raw
+
+
+def optional_cursor(raw: object) -> Id | None:
+    return None if raw is None else parse_cursor(raw)
 
 
 @dataclass(frozen=True)
@@ -62,16 +71,25 @@ class Page(Generic[T]):
 
 
 def make_page(
-    rows: Sequence[T], ids: Sequence[int], *, first: int, total_count: int, after: int | None
+    rows: Sequence[T], ids: Sequence[int], *, first: int, total_count: int, before: int
 ) -> Page[T]:
-    """Build a page from up to ``first + 1`` rows (the extra row only says there is more)."""
+    """Build a page from up to ``first + 1`` rows (the extra row only says there is more) and
+    the number of matches at or before the ``after`` cursor."""
     items = list(rows[:first])
     item_ids = list(ids[:first])
     return Page(
         items=items,
         total_count=total_count,
         has_next_page=len(rows) > first,
-        has_previous_page=after is not None,
+        has_previous_page=before > 0,
         start_cursor=encode_cursor(item_ids[0]) if item_ids else None,
         end_cursor=encode_cursor(item_ids[-1]) if item_ids else None,
     )
+
+
+@dataclass
+class PageArgs(Form):
+    """Relay's ``first``/``after`` on a connection field."""
+
+    first: int = parsed_by(parse_first, default=DEFAULT_PAGE_SIZE)
+    after: Id | None = parsed_by(optional_cursor, default=None)

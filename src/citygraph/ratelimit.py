@@ -8,10 +8,10 @@ workers and machines count together. Limits are ``limits`` strings
 (per e-mail address for the mail-sending requests: activation resend, password and username
 reset, which share one budget): an attempt must pass both.
 
-The check runs inside the domain functions (``tokens.create_token_pair``, ``accounts.register``,
-``accounts.resend_activation``...), before any password hashing or mailing, so every face is
-covered and a GraphQL document with many aliased ``tokenCreate`` fields spends one attempt per
-field.
+The check runs inside the domain operations (``accounts.log_in``, ``accounts.register``,
+the "mail me a link" requests), on the parsed and normalised values, before any password
+hashing or mailing, so every face is covered and a GraphQL document with many aliased
+``createToken`` fields spends one attempt per field.
 
 Every attempt counts, successful or not. If the Redis storage fails, the limiter fails open
 (allows the attempt and logs the error): an outage of the counters must not lock every user out.
@@ -29,7 +29,6 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from citygraph.config import Settings
-from citygraph.domain.errors import RateLimited
 
 DEFAULT_KEY_PREFIX = "citygraph-rl"
 log = logging.getLogger("citygraph.ratelimit")
@@ -59,17 +58,18 @@ class RateLimiter:
             "mail": parse(settings.rate_limit_mail),
         }
 
-    async def hit(self, action: str, keys: Sequence[tuple[str, str | None]]) -> None:
+    async def hit(self, action: str, keys: Sequence[tuple[str, str | None]]) -> int | None:
         """Count one attempt of ``action`` under each ``(kind, value)`` key (``None`` skips).
 
-        Raises ``RateLimited(retry_after)`` when any key is over its limit; the attempt is then
-        not counted for the keys after it.
+        Returns the seconds to wait when a key is over its limit (the attempt is then not
+        counted for the keys after it), ``None`` when the attempt is allowed. Values are used in
+        their ``ascii()`` form, so any text (even a lone surrogate) makes a storable key.
         """
         item = self.limits[action]
         for kind, value in keys:
             if value is None:
                 continue
-            identifiers = (action, kind, value)
+            identifiers = (action, kind, value if value.isascii() else ascii(value))
             try:
                 allowed = await self.strategy.hit(item, *identifiers)
                 if not allowed:
@@ -79,7 +79,8 @@ class RateLimiter:
                 log.exception("rate-limit storage failed; allowing %s for %s", action, kind)
                 continue
             if not allowed:
-                raise RateLimited(max(1, math.ceil(stats.reset_time - time.time())))
+                return max(1, math.ceil(stats.reset_time - time.time()))
+        return None
 
     async def reset(self) -> None:
         await self.storage.reset()

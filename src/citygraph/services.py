@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.requests import HTTPConnection
 
 from citygraph.config import Settings
 from citygraph.db import create_engine, create_sessionmaker
@@ -36,8 +35,3 @@ class Services:
     async def aclose(self) -> None:
         await self.limiter.aclose()
         await self.engine.dispose()
-
-
-def get_services(conn: HTTPConnection) -> Services:
-    services: Services = conn.app.state.services
-    return services

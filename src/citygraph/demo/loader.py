@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import anyio.to_thread
 from sqlalchemy import func
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from citygraph.config import Settings
 from citygraph.demo.data import DISTRICTS
 from citygraph.demo.images import render_card
-from citygraph.domain.media import store_image
-from citygraph.models import District, Place, PlaceImage, PlaceType
+from citygraph.domain import districts, places
+from citygraph.domain.parsers import Id
+from citygraph.domain.unit import UnitOfWork
+from citygraph.models import District, Place, PlaceImage
 
 ILLUSTRATION = "Иллюстрация, не фотография"
 
@@ -25,27 +25,25 @@ class DemoReport:
     images_created: int = 0
 
 
-async def _card(settings: Settings, title: str, subtitle: str, folder: str) -> str:
-    data = await anyio.to_thread.run_sync(render_card, title, f"{subtitle} · {ILLUSTRATION}")
-    return await store_image(settings, data, folder)
+async def _card(title: str, subtitle: str) -> bytes:
+    return await anyio.to_thread.run_sync(render_card, title, f"{subtitle} · {ILLUSTRATION}")
 
 
-async def load_demo(session: AsyncSession, settings: Settings) -> DemoReport:
+async def load_demo(uow: UnitOfWork) -> DemoReport:
+    """Load what is missing through the domain operations (so the demo obeys every rule)."""
     report = DemoReport()
+    session = uow.session
     for demo_district in DISTRICTS:
         district = (
             await session.exec(select(District).where(District.title == demo_district.title))
         ).first()
         if district is None:
-            district = District(
+            form = districts.DistrictForm.parse(
                 title=demo_district.title,
                 abbreviation=demo_district.abbreviation,
-                image=await _card(
-                    settings, demo_district.title, demo_district.abbreviation, "districts"
-                ),
+                image=await _card(demo_district.title, demo_district.abbreviation),
             )
-            session.add(district)
-            await session.flush()
+            district = await districts.create_district(uow, form)
             report.districts_created += 1
         assert district.id is not None
         for demo_place in demo_district.places:
@@ -57,25 +55,23 @@ async def load_demo(session: AsyncSession, settings: Settings) -> DemoReport:
                 )
             ).first()
             if place is None:
-                place = Place(
+                place_form = places.PlaceForm.parse(
                     title=demo_place.title,
                     short_description=demo_place.short_description,
                     full_description=demo_place.full_description,
                     latitude=demo_place.latitude,
                     longitude=demo_place.longitude,
-                    type=PlaceType(demo_place.type),
-                    district_id=district.id,
+                    type=demo_place.type,
+                    district=district.id,
                 )
-                session.add(place)
-                await session.flush()
+                place = await places.create_place(uow, place_form)
                 report.places_created += 1
             assert place.id is not None
             images = await session.exec(
                 select(func.count()).select_from(PlaceImage).where(PlaceImage.place_id == place.id)
             )
             if images.one() == 0:
-                path = await _card(settings, demo_place.title, demo_district.title, "places")
-                session.add(PlaceImage(image=path, place_id=place.id))
+                card = await _card(demo_place.title, demo_district.title)
+                await places.add_place_image(uow, Id(place.id), card)
                 report.images_created += 1
-    await session.flush()
     return report

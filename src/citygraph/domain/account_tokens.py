@@ -22,12 +22,12 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
+from citygraph.domain.parsers import MAX_ID
 from citygraph.models import User
 
 KEY_SALT = "django.contrib.auth.tokens.PasswordResetTokenGenerator"
 _EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-_MAX_PK = 2**63 - 1
 
 
 def encode_uid(pk: int) -> str:
@@ -35,7 +35,7 @@ def encode_uid(pk: int) -> str:
 
 
 def decode_uid(uid: str) -> int | None:
-    """The primary key a ``uid`` names, or ``None`` when it is not one (never raises)."""
+    """The primary key a ``uid`` names, or ``None`` when it names none (never raises)."""
     try:
         raw = uid.encode("ascii")
         text = base64.urlsafe_b64decode(raw.ljust(len(raw) + len(raw) % 4, b"=")).decode("ascii")
@@ -45,7 +45,7 @@ def decode_uid(uid: str) -> int | None:
     if not text.isascii() or not text.isdigit():
         return None
     pk = int(text)
-    return pk if 0 < pk <= _MAX_PK else None
+    return pk if 0 < pk <= MAX_ID else None
 
 
 def _int_to_base36(value: int) -> str:

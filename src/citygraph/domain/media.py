@@ -1,21 +1,28 @@
-"""Image files: validated with Pillow, stored under the media root, served at the media URL."""
+"""Image files: checked with Pillow, stored under the media root, served at the media URL."""
 
 from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import anyio.to_thread
 from PIL import Image, UnidentifiedImageError
 
 from citygraph.config import Settings
-from citygraph.domain.errors import InvalidInput
+from citygraph.domain.errors import FieldError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-INVALID_IMAGE = (
-    "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
-)
-EMPTY_FILE = "The submitted file is empty."
+Action = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ValidImage:
+    """Image bytes Pillow accepted, and the extension of their format."""
+
+    data: bytes
+    extension: str
 
 
 def _image_extension(data: bytes) -> str | None:
@@ -28,33 +35,27 @@ def _image_extension(data: bytes) -> str | None:
     return ALLOWED_FORMATS.get(fmt or "")
 
 
-def validate_image(settings: Settings, data: bytes, field: str = "image") -> str:
-    """Return the file extension for a valid image, or raise ``InvalidInput`` on ``field``."""
+def check_image(settings: Settings, data: bytes) -> ValidImage | FieldError:
+    """The image, or the one problem DRF's ``ImageField`` (plus our size limit) reports."""
     if not data:
-        raise InvalidInput.single(field, EMPTY_FILE)
+        return FieldError("empty")
     if len(data) > settings.max_upload_bytes:
-        limit_mb = settings.max_upload_bytes / (1024 * 1024)
-        raise InvalidInput.single(field, f"The file is too large (limit {limit_mb:g} MB).")
+        return FieldError("file_too_large", {"limit_mb": f"{settings.max_upload_bytes / 2**20:g}"})
     extension = _image_extension(data)
     if extension is None:
-        raise InvalidInput.single(field, INVALID_IMAGE)
-    return extension
+        return FieldError("invalid_image")
+    return ValidImage(data, extension)
 
 
-async def store_image(settings: Settings, data: bytes, folder: str, field: str = "image") -> str:
-    """Validate and write an image; returns its path relative to the media root."""
-    return await write_image(settings, data, folder, validate_image(settings, data, field))
-
-
-async def write_image(settings: Settings, data: bytes, folder: str, extension: str) -> str:
-    """Write an image that ``validate_image`` accepted (it gave ``extension``)."""
-    relative = f"{folder}/{uuid.uuid4().hex}.{extension}"
+async def write_image(settings: Settings, image: ValidImage, folder: str) -> str:
+    """Write a checked image under a fresh name; returns its path relative to the media root."""
+    relative = f"{folder}/{uuid.uuid4().hex}.{image.extension}"
     target = settings.media_root / relative
 
     def write() -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(data)
+        tmp.write_bytes(image.data)
         tmp.replace(target)
 
     await anyio.to_thread.run_sync(write)
@@ -62,7 +63,7 @@ async def write_image(settings: Settings, data: bytes, folder: str, extension: s
 
 
 def media_url(settings: Settings, base_url: str, relative: str | None) -> str | None:
-    """Absolute URL of a stored file, from the public URL or the request's scheme and host."""
+    """Absolute URL of a stored file, from the public URL or the given base."""
     if not relative:
         return None
     base = (settings.public_url or base_url).rstrip("/")

@@ -14,11 +14,20 @@ from typing import Any, Literal
 import jwt
 
 from citygraph.config import Settings
-from citygraph.domain.errors import TokenInvalid
 
 TokenType = Literal["access", "refresh"]
-INVALID_OR_EXPIRED = "Token is invalid or expired"
-WRONG_TYPE = "Token has wrong type"
+
+
+class BadToken(Exception):
+    """A token that does not verify; ``reason`` is ``token_not_valid`` or ``token_wrong_type``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+INVALID = "token_not_valid"
+WRONG_TYPE = "token_wrong_type"
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,12 @@ def encode(
 
 
 def decode_payload(settings: Settings, token: str, expected_type: TokenType) -> dict[str, Any]:
-    """Signature, expiry, ``jti`` and type checked; the ``user_id`` claim is left to the caller."""
+    """Signature, expiry, ``jti`` and type checked; the ``user_id`` claim is left to the caller.
+
+    A token is base64url text: anything else (e.g. a lone surrogate) never reaches PyJWT.
+    """
+    if not token.isascii():
+        raise BadToken(INVALID)
     try:
         payload: dict[str, Any] = jwt.decode(
             token,
@@ -89,9 +103,9 @@ def decode_payload(settings: Settings, token: str, expected_type: TokenType) -> 
             options={"require": ["exp", "token_type", "jti"]},
         )
     except jwt.PyJWTError as exc:
-        raise TokenInvalid(INVALID_OR_EXPIRED, token_type=expected_type) from exc
+        raise BadToken(INVALID) from exc
     if payload.get("token_type") != expected_type:
-        raise TokenInvalid(WRONG_TYPE, token_type=expected_type)
+        raise BadToken(WRONG_TYPE)
     return payload
 
 
@@ -106,14 +120,14 @@ def user_id_claim(value: object) -> int | None:
 
 
 def decode(settings: Settings, token: str, expected_type: TokenType) -> TokenClaims:
-    """Verify signature, expiry and type; raise ``TokenInvalid`` with simplejwt's message.
+    """Verify signature, expiry and type; ``BadToken`` otherwise (simplejwt's reasons).
 
     The token must also name a user (``user_id``), as every token citygraph mints does.
     """
     payload = decode_payload(settings, token, expected_type)
     uid = user_id_claim(payload.get("user_id"))
     if uid is None:
-        raise TokenInvalid(INVALID_OR_EXPIRED, token_type=expected_type)
+        raise BadToken(INVALID)
     return TokenClaims(
         token_type=expected_type,
         user_id=uid,
@@ -125,6 +139,8 @@ def decode(settings: Settings, token: str, expected_type: TokenType) -> TokenCla
 
 def decode_untyped(settings: Settings, token: str) -> dict[str, Any]:
     """simplejwt's ``UntypedToken``: signature, expiry and a ``jti``, whatever the token type."""
+    if not token.isascii():
+        raise BadToken(INVALID)
     try:
         payload: dict[str, Any] = jwt.decode(
             token,
@@ -133,5 +149,5 @@ def decode_untyped(settings: Settings, token: str) -> dict[str, Any]:
             options={"require": ["exp", "jti"]},
         )
     except jwt.PyJWTError as exc:
-        raise TokenInvalid(INVALID_OR_EXPIRED) from exc
+        raise BadToken(INVALID) from exc
     return payload

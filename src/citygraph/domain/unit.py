@@ -1,0 +1,118 @@
+"""The unit of work: what one request (or one command) hands to every domain operation.
+
+Each face builds one per request — REST per request, GraphQL per request with a commit per
+mutation field, the admin per form or action, the command line per command — and passes it
+first to every domain function. It holds the session, the acting user, the settings, the clock,
+the mailer and the rate limiter, and it alone commits.
+
+Side effects wait for the outcome: an operation registers ``after_commit`` actions (mail, file
+removal) that run only once the transaction has committed, and ``on_rollback`` actions (removing
+a file written for a row that never came to be) that run when it does not. Domain operations
+only flush; they never commit, roll back or talk to SMTP themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from citygraph.config import Settings
+from citygraph.domain.policy import Actor
+from citygraph.mail import Mailer
+from citygraph.ratelimit import RateLimiter
+from citygraph.services import Services
+
+log = logging.getLogger("citygraph.unit")
+
+Action = Callable[[], Awaitable[None]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class UnitOfWork:
+    session: AsyncSession
+    services: Services
+    actor: Actor = None
+    client_address: str | None = None
+    clock: Callable[[], datetime] = utcnow
+    _after_commit: list[Action] = field(default_factory=list, repr=False)
+    _on_rollback: list[Action] = field(default_factory=list, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def mailer(self) -> Mailer:
+        return self.services.mailer
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return self.services.limiter
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def after_commit(self, action: Action) -> None:
+        """Run ``action`` once this unit's transaction has committed (never if it does not)."""
+        self._after_commit.append(action)
+
+    def on_rollback(self, action: Action) -> None:
+        """Run ``action`` if this unit's transaction ends without committing."""
+        self._on_rollback.append(action)
+
+    def send_mail(self, to: str, subject: str, body: str) -> None:
+        """Mail ``to`` once the change that causes the message has committed."""
+
+        async def send() -> None:
+            await self.mailer.send_quietly(to, subject, body)
+
+        self.after_commit(send)
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        except BaseException:
+            await self.rollback()
+            raise
+        actions, self._after_commit, self._on_rollback = self._after_commit, [], []
+        await _run(actions, "after commit")
+
+    async def rollback(self) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            actions, self._after_commit, self._on_rollback = self._on_rollback, [], []
+            await _run(actions, "after rollback")
+
+
+async def _run(actions: list[Action], when: str) -> None:
+    """Side effects must not turn a settled transaction into an error: failures are logged."""
+    for action in actions:
+        try:
+            await action()
+        except Exception:
+            log.exception("an action %s failed", when)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    services: Services, *, actor: Actor = None, client_address: str | None = None
+) -> AsyncIterator[UnitOfWork]:
+    """A unit that commits when the block succeeds and rolls back on any error."""
+    async with services.sessions() as session:
+        uow = UnitOfWork(session, services, actor=actor, client_address=client_address)
+        try:
+            yield uow
+        except BaseException:
+            await uow.rollback()
+            raise
+        await uow.commit()

@@ -10,12 +10,11 @@ The token itself is checked by ``citygraph.domain.tokens.user_from_access_token`
 
 from __future__ import annotations
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 
-from citygraph.config import Settings
 from citygraph.domain.errors import TokenInvalid
 from citygraph.domain.tokens import user_from_access_token
+from citygraph.domain.unit import UnitOfWork
 from citygraph.models import User
 from compat import errors
 
@@ -35,11 +34,11 @@ def raw_token(request: Request) -> str | None:
     return parts[1].decode("latin-1")
 
 
-async def authenticate(request: Request, session: AsyncSession, settings: Settings) -> User | None:
+async def authenticate(request: Request, uow: UnitOfWork) -> User | None:
     token = raw_token(request)
     if token is None:
         return None
     try:
-        return await user_from_access_token(session, settings, token)
+        return await user_from_access_token(uow, token)
     except TokenInvalid as exc:
         raise errors.authentication_error(exc) from exc

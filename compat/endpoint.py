@@ -15,15 +15,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from citygraph.db import session_scope
 from citygraph.domain.errors import DomainError
-from citygraph.models import User
-from citygraph.services import Services, get_services
+from citygraph.domain.unit import UnitOfWork, unit_of_work
+from citygraph.services import Services
+from citygraph.web.state import client_address, get_services
 from compat import errors
 from compat.auth import authenticate
 from compat.errors import ApiError, NotFoundPage
@@ -33,13 +32,15 @@ from compat.rendering import json_response, not_found_page
 
 @dataclass
 class Call:
-    """What a handler gets: the request, the services, the open session and the actor."""
+    """What a handler gets: the request and the request's unit of work (actor included)."""
 
     request: Request
-    services: Services
-    session: AsyncSession
-    actor: User | None
+    uow: UnitOfWork
     indent: int | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.uow.services
 
     @property
     def base_url(self) -> str:
@@ -121,11 +122,10 @@ class Endpoint:
         try:
             indent = _accept_indent(request)
             services = get_services(request)
-            async with session_scope(services.sessions) as session:
-                actor = None
+            async with unit_of_work(services, client_address=client_address(request)) as uow:
                 if self.authenticates:
-                    actor = await authenticate(request, session, services.settings)
-                call = Call(request, services, session, actor, indent)
+                    uow.actor = await authenticate(request, uow)
+                call = Call(request, uow, indent)
                 check = self.permissions.get(method, self.other_methods)
                 await check(call)
                 if method == "OPTIONS" and self.metadata is not None:

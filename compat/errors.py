@@ -16,38 +16,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from citygraph.domain import errors as domain
-from citygraph.domain.tokens import NO_USER_IDENTIFICATION, USER_INACTIVE, USER_NOT_FOUND
-from citygraph.security.jwt import INVALID_OR_EXPIRED, WRONG_TYPE
+from citygraph.domain.messages import render
 
 JsonBody = Any
 
 WWW_AUTHENTICATE = 'JWT realm="api"'
 
-# DRF / simplejwt / djoser messages used by compat itself.
-NOT_AUTHENTICATED = "Authentication credentials were not provided."
-PERMISSION_DENIED = "You do not have permission to perform this action."
-NOT_FOUND = "Not found."
-BAD_AUTHORIZATION_HEADER = "Authorization header must contain two space-delimited values"
+# DRF / simplejwt wording of what only the REST face says (the rest comes from the catalogue).
+NOT_FOUND = render("not_found")
 GIVEN_TOKEN_NOT_VALID = "Given token not valid for any token type"
 NOT_ACCEPTABLE = "Could not satisfy the request Accept header."
 THROTTLED = "Request was throttled. Expected available in {wait} seconds."
+NO_DATA = render("no_data")
 
-REQUIRED = "This field is required."
-NULL = "This field may not be null."
-BLANK = "This field may not be blank."
-NOT_A_STRING = "Not a valid string."
-NOT_AN_INTEGER = "A valid integer is required."
-INTEGER_STRING_TOO_LARGE = "String value too large."
-NOT_A_FILE = "The submitted data was not a file. Check the encoding type on the form."
-NO_DATA = "No data provided"
-NULL_CHARACTERS = "Null characters are not allowed."
-SURROGATES = "Surrogate characters are not allowed: U+{code:X}."
-
-# simplejwt: user lookups that fail after the token itself verified (message -> code).
+# simplejwt: user lookups that fail after the token itself verified (message id -> code).
 _AUTHENTICATION_CODES = {
-    USER_NOT_FOUND: "user_not_found",
-    USER_INACTIVE: "user_inactive",
-    NO_USER_IDENTIFICATION: "token_not_valid",
+    "user_not_found": "user_not_found",
+    "user_inactive": "user_inactive",
+    "token_no_user_id": "token_not_valid",
 }
 
 NOT_FOUND_PAGE = (
@@ -82,7 +68,9 @@ class NotFoundPage(Exception):
 
 
 def not_authenticated() -> ApiError:
-    return ApiError(401, {"detail": NOT_AUTHENTICATED}, {"WWW-Authenticate": WWW_AUTHENTICATE})
+    return ApiError(
+        401, {"detail": render("not_authenticated")}, {"WWW-Authenticate": WWW_AUTHENTICATE}
+    )
 
 
 def method_not_allowed(method: str) -> ApiError:
@@ -105,7 +93,7 @@ def non_field_error(message: str) -> ApiError:
 def bad_authorization_header() -> ApiError:
     return ApiError(
         401,
-        {"detail": BAD_AUTHORIZATION_HEADER, "code": "bad_authorization_header"},
+        {"detail": render("bad_authorization_header"), "code": "bad_authorization_header"},
         {"WWW-Authenticate": WWW_AUTHENTICATE},
     )
 
@@ -113,10 +101,11 @@ def bad_authorization_header() -> ApiError:
 def authentication_error(exc: domain.TokenInvalid) -> ApiError:
     """simplejwt's ``JWTAuthentication`` failure for an access token in the header."""
     headers = {"WWW-Authenticate": WWW_AUTHENTICATE}
-    code = _AUTHENTICATION_CODES.get(exc.message)
+    code = _AUTHENTICATION_CODES.get(exc.id)
     if code is not None:
         return ApiError(401, {"detail": exc.message, "code": code}, headers)
-    message = exc.message if exc.message in (INVALID_OR_EXPIRED, WRONG_TYPE) else INVALID_OR_EXPIRED
+    reason = exc.id if exc.id in ("token_not_valid", "token_wrong_type") else "token_not_valid"
+    message = render(reason)
     body = {
         "detail": GIVEN_TOKEN_NOT_VALID,
         "code": "token_not_valid",
@@ -140,15 +129,18 @@ def _token_invalid(exc: domain.DomainError) -> ApiError:
 
 def _invalid_input(exc: domain.DomainError) -> ApiError:
     assert isinstance(exc, domain.InvalidInput)
-    if list(exc.fields) == [""]:  # a bare list body (DRF ``ValidationError([...])``)
-        return ApiError(400, exc.fields[""])
-    return ApiError.fields(exc.fields)
+    return ApiError.fields(exc.messages())
 
 
 def _rate_limited(exc: domain.DomainError) -> ApiError:
     assert isinstance(exc, domain.RateLimited)
     wait = max(int(exc.retry_after), 1)
     return ApiError(429, {"detail": THROTTLED.format(wait=wait)}, {"Retry-After": str(wait)})
+
+
+def _unavailable(exc: domain.DomainError) -> ApiError:
+    assert isinstance(exc, domain.ServiceUnavailable)
+    return ApiError.detail(503, exc.message, **{"Retry-After": str(exc.retry_after)})
 
 
 def _detail(status: int, **headers: str) -> Any:
@@ -164,10 +156,11 @@ DOMAIN_ERROR_STATUS: dict[type[domain.DomainError], Any] = {
     domain.PermissionDenied: _detail(403),
     domain.NotFound: _detail(404),
     domain.InvalidInput: _invalid_input,
-    domain.Conflict: _detail(403),  # djoser: "Stale token for given user." is a 403
+    domain.Conflict: _detail(409),
     domain.AuthenticationFailed: _detail(401, **{"WWW-Authenticate": WWW_AUTHENTICATE}),
     domain.TokenInvalid: _token_invalid,
     domain.RateLimited: _rate_limited,
+    domain.ServiceUnavailable: _unavailable,
 }
 
 

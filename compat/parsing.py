@@ -1,15 +1,14 @@
 """Transport-level parsing with DRF's semantics: bodies, form fields, query integers.
 
-Only *shape* is checked here (present, not null, not blank, a string, an integer, a file);
-value rules (lengths, choices, password rules, e-mail syntax) belong to the domain functions,
-which produce the same messages for both faces.
+Only the *shape* of a request is read here (which parser, which keys were sent, text or file);
+every value goes raw to the domain's parsers (``citygraph.domain.parsers``), which give both
+faces the same rules and messages.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,15 +16,14 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
+from citygraph.domain.errors import FieldError
+from citygraph.domain.parsers import Id, parse_integer_id, parse_one
+from citygraph.domain.values import UNSET
 from compat import errors
-from compat.errors import ApiError
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
-
-MAX_INTEGER_STRING = 1000  # DRF IntegerField.MAX_STRING_LENGTH
-_DECIMAL_TAIL = re.compile(r"\.0*\s*$")  # DRF: "1.0" and "1." are integers, "1.5" is not
 
 
 class _Empty:
@@ -130,101 +128,43 @@ def _parse_json(raw: bytes) -> Body:
     return Body(data)
 
 
-def string_problem(value: str) -> str | None:
-    if "\x00" in value:
-        return errors.NULL_CHARACTERS
-    for char in value:
-        if 0xD800 <= ord(char) <= 0xDFFF:
-            return errors.SURROGATES.format(code=ord(char))
-    return None
-
-
 class FieldReader:
-    """Reads fields in the serializer's order, collecting DRF's transport messages."""
+    """Reads a body's fields the way DRF's serializer fields receive them.
+
+    Shape only: a key the client did not send is ``UNSET`` (the domain form decides whether it
+    is required or has a default), a file sent where text belongs reads as its file name
+    (Django's ``QueryDict`` merge), text sent where a file belongs is DRF's ``file.invalid``.
+    Every value rule (blank, length, characters, e-mail, passwords) is the domain's.
+    """
 
     def __init__(self, body: Body) -> None:
         self.body = body
-        self.errors: dict[str, list[str]] = {}
 
-    def _fail(self, name: str, message: str) -> None:
-        self.errors[name] = [message]
-
-    def string(
-        self,
-        name: str,
-        *,
-        required: bool = True,
-        allow_blank: bool = False,
-        trim: bool = True,
-        default: str | None = None,
-        characters: bool = True,
-    ) -> Any:
-        """A DRF ``CharField``: returns the cleaned string, ``EMPTY`` or the default.
-
-        ``characters=False`` leaves NUL and lone surrogates to the domain, for fields whose
-        other validators run alongside (DRF reports them together).
-        """
+    def text(self, name: str) -> object:
         value = self.body.get(name)
+        if value is EMPTY:
+            return UNSET
         if isinstance(value, Upload):
-            value = value.filename
-        if value is EMPTY:
-            if required:
-                self._fail(name, errors.REQUIRED)
-            return EMPTY if default is None else default
-        if value is None:
-            self._fail(name, errors.NULL)
-            return EMPTY
-        if value == "" or (
-            trim and isinstance(value, str | int | float) and not str(value).strip()
-        ):
-            if not allow_blank:
-                self._fail(name, errors.BLANK)
-                return EMPTY
-            return ""
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self._fail(name, errors.NOT_A_STRING)
-            return EMPTY
-        text = str(value)
-        if trim:
-            text = text.strip()
-        problem = string_problem(text) if characters else None
-        if problem:
-            self._fail(name, problem)
-            return EMPTY
-        return text
+            return value.filename
+        return value
 
-    def image(self, name: str) -> Any:
-        """A DRF ``ImageField(required=False, allow_null=True)``: bytes, ``None`` or ``EMPTY``."""
+    def image(self, name: str) -> object:
+        """A DRF ``ImageField(required=False, allow_null=True)``: bytes, ``None`` or ``UNSET``."""
         value = self.body.get(name)
         if value is EMPTY:
-            return EMPTY
+            return UNSET
         if value is None or (self.body.is_form and value == ""):
             return None
         if not isinstance(value, Upload):
-            self._fail(name, errors.NOT_A_FILE)
-            return EMPTY
+            return FieldError("file.invalid")
         return value.data
 
-    def raise_if_errors(self, order: Iterable[str] = ()) -> None:
-        if not self.errors:
-            return
-        ordered = {key: self.errors[key] for key in order if key in self.errors}
-        ordered.update(self.errors)
-        raise ApiError.fields(ordered)
 
+def query_id(request: Request, name: str) -> Id:
+    """The last ``name`` value read as DRF's ``IntegerField`` reads it, as an id.
 
-def query_integer(request: Request, name: str) -> int:
-    """The last ``name`` value as DRF's ``IntegerField`` reads it, or ``ApiError``.
-
-    Any size is returned; ids that cannot exist (zero, negative, beyond 64 bits) simply match
-    nothing in the domain functions, as in the original.
+    Ids that cannot exist (zero, negative, beyond the id columns) match nothing, as in the
+    original; a missing or non-integer value is the field's error.
     """
     raw = request.query_params.get(name)
-    if raw is None:
-        raise ApiError.fields({name: [errors.REQUIRED]})
-    if len(raw) > MAX_INTEGER_STRING:
-        raise ApiError.fields({name: [errors.INTEGER_STRING_TOO_LARGE]})
-    try:
-        return int(_DECIMAL_TAIL.sub("", raw))
-    except ValueError:
-        raise ApiError.fields({name: [errors.NOT_AN_INTEGER]}) from None
+    return parse_one(name, FieldError("required") if raw is None else raw, parse_integer_id)

@@ -39,9 +39,9 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from citygraph.services import Services
-from compat import metadata, openapi, views
+from compat import errors, metadata, openapi, views
 from compat.endpoint import Endpoint, allow_any
-from compat.rendering import not_found_page, redirect_with_slash
+from compat.rendering import json_response, not_found_page, redirect_with_slash
 
 
 class DjoserLookup(StringConvertor):
@@ -218,6 +218,13 @@ async def not_found(request: Request, exc: Exception) -> Response:
         headers = exc.headers if isinstance(exc, HTTPException) else None
         return PlainTextResponse(detail, status_code=404, headers=headers)
     return not_found_page()
+
+
+def refusal(status: int, message: str) -> Response:
+    """The request guard's refusal in DRF's words: a parse error or an oversized body."""
+    if status == 400:
+        return json_response(errors.parse_error("JSON", message).body, 400)
+    return json_response({"detail": message}, status)
 
 
 def exception_handlers() -> Mapping[Any, Any]:

@@ -1,8 +1,10 @@
-"""The original service's views: parse the request, call one domain function, render.
+"""The original service's views: read the request's shape, call one domain operation, render.
 
-No SQL and no permission rules here. Where DRF checks a permission *before* the method and the
-body (``district_create/``, ``profile/``, djoser's actions), the endpoint's permission hook
-calls the domain's own rule (``require_staff``, ``current_user``, ``get_profile``) first.
+No SQL, no rules and no permissions here: raw values go to the domain's forms
+(``citygraph.domain.parsers.Form``), which report transport and value problems together in
+DRF's order. Where DRF checks a permission *before* the method and the body
+(``district_create/``, ``profile/``, djoser's actions), the endpoint's permission hook asks the
+domain's own rule first.
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ from typing import Any
 from starlette.responses import Response
 
 from citygraph.domain import accounts, districts, places, tokens
-from citygraph.domain.errors import InvalidInput, NotFound, NotOwner
+from citygraph.domain.accounts import ME
+from citygraph.domain.errors import FieldError, NotFound, NotOwner
 from citygraph.domain.media import media_url
-from citygraph.domain.values import UNSET
+from citygraph.domain.parsers import parse_id, parse_one, text
+from citygraph.domain.policy import require_staff
 from citygraph.models import District, Place, PlaceImage, User
-from citygraph.security.permissions import require_staff
 from compat import errors
 from compat.endpoint import Call
 from compat.errors import ApiError
-from compat.parsing import EMPTY, Body, FieldReader, Upload, query_integer
+from compat.parsing import Body, FieldReader, query_id
 from compat.rendering import empty_response
 
 COORDINATE_QUANTUM = Decimal("0.000001")
@@ -69,85 +72,58 @@ def user_json(user: User) -> dict[str, Any]:
     return {"email": user.email, "id": user.id, "username": user.username}
 
 
-def _client_address(call: Call) -> str | None:
-    client = call.request.client
-    return client.host if client else None
-
-
 # --- permission hooks (domain rules, run before the method and the body, as DRF does) ----------
 
 
 async def staff_only(call: Call) -> None:
-    require_staff(call.actor)
+    require_staff(call.uow.actor)
 
 
 async def signed_in(call: Call) -> None:
-    accounts.current_user(call.actor)
+    accounts.current_user(call.uow)
 
 
 async def profile_owner_or_staff(call: Call) -> None:
     """``IsStaffOrProfileOwner`` on the raw ``?id=`` (methods other than GET)."""
-    try:
-        await accounts.get_profile(
-            call.session, call.actor, call.request.query_params.get("id", "")
-        )
-    except NotFound:
-        return
+    accounts.profile_permission(call.uow, call.request.query_params.get("id"))
 
 
 # --- /api/v1/ ----------------------------------------------------------------------------------
 
 
 async def district_list(call: Call) -> Response:
-    rows = await districts.list_districts(call.session)
+    rows = await districts.list_districts(call.uow.session)
     return call.respond([district_json(call, district) for district in rows])
 
 
 async def place_list(call: Call) -> Response:
-    district_id = query_integer(call.request, "district_id")
-    rows = await places.list_district_places(call.session, district_id)
-    images = await places.images_for_places(call.session, [p.id for p in rows if p.id])
+    district_id = query_id(call.request, "district_id")
+    session = call.uow.session
+    rows = await places.list_district_places(session, district_id)
+    images = await places.images_for_places(session, [parse_id(p.id) for p in rows])
     return call.respond([place_json(call, p, images.get(p.id or 0, [])) for p in rows])
 
 
 async def district_create(call: Call) -> Response:
-    body = await call.body()
-    reader = FieldReader(body)
-    values: dict[str, Any] = {}
-    for name in ("title", "abbreviation"):
-        value = _form_text(body.get(name))
-        if value is None:
-            reader.errors[name] = [errors.NULL]
-        elif value is not EMPTY:  # NUL and surrogates are the domain's (``clean_text``)
-            values[name] = value
-    image = reader.image("image")
-    upload = image if isinstance(image, bytes) else None
-    fields = {
-        "title": values.get("title", UNSET),
-        "abbreviation": values.get("abbreviation", UNSET),
-        "image": upload,
-    }
-    settings = call.services.settings
-    if reader.errors:  # DRF reports its own and the field rules' errors together
-        try:
-            districts.check_new_district(settings, call.actor, **fields)
-            problems: dict[str, list[str]] = {}
-        except InvalidInput as exc:
-            problems = {key: msgs for key, msgs in exc.fields.items() if key not in reader.errors}
-        merged = {**problems, **reader.errors}
-        raise ApiError.fields({key: merged[key] for key in fields if key in merged})
-    district = await districts.create_district(call.session, settings, call.actor, **fields)
+    reader = FieldReader(await call.body())
+    form = districts.DistrictForm.parse(
+        title=_not_null(reader.text("title")),
+        abbreviation=_not_null(reader.text("abbreviation")),
+        image=reader.image("image"),
+    )
+    district = await districts.create_district(call.uow, form)
     return call.respond(district_json(call, district), 201)
 
 
-def _form_text(value: Any) -> Any:
-    """A file sent where text is expected reads as its name (Django's ``QueryDict`` merge)."""
-    return value.filename if isinstance(value, Upload) else value
+def _not_null(value: object) -> object:
+    """The original's ``title``/``abbreviation`` are ``CharField(allow_null=False)``: ``null``
+    is refused before the field's own rules (DRF's ``validate_empty_values``)."""
+    return FieldError("null") if value is None else value
 
 
 async def profile(call: Call) -> Response:
     raw = call.request.query_params.get("id")
-    users = await accounts.profiles_for(call.session, call.actor, raw)
+    users = await accounts.profiles_for(call.uow, raw)
     return call.respond([{"id": user.id, "username": user.username} for user in users])
 
 
@@ -155,133 +131,93 @@ async def profile(call: Call) -> Response:
 
 
 async def user_list(call: Call) -> Response:
-    users = await accounts.list_users(call.session, call.actor)
+    users = await accounts.list_users(call.uow)
     return call.respond([user_json(user) for user in users])
-
-
-REGISTRATION_FIELDS = ("email", "username", "password")
 
 
 async def register(call: Call) -> Response:
     """djoser's ``UserCreateSerializer``: transport and value errors together, in field order."""
     reader = FieldReader(await call.body())
-    email = reader.string("email", required=False, allow_blank=True, default="", characters=False)
-    username = reader.string("username", allow_blank=True, characters=False)
-    password = reader.string("password", allow_blank=True, characters=False)
-    if reader.errors:
-        values = {"email": email, "username": username, "password": password}
-        checked = {key: None if key in reader.errors else value for key, value in values.items()}
-        try:
-            await accounts.validate_new_account(call.session, **checked)
-        except InvalidInput as exc:
-            reader.errors.update(exc.fields)
-        reader.raise_if_errors(REGISTRATION_FIELDS)
-    user = await accounts.register(
-        call.session,
-        call.services,
-        username=username,
-        email=email,
-        password=password,
-        client_address=_client_address(call),
+    form = accounts.NewAccount.parse(
+        email=reader.text("email"),
+        username=reader.text("username"),
+        password=reader.text("password"),
     )
+    user = await accounts.register(call.uow, form)
     return call.respond({"email": user.email, "username": user.username, "id": user.id}, 201)
 
 
 async def user_me(call: Call) -> Response:
-    return call.respond(user_json(accounts.current_user(call.actor)))
+    return call.respond(user_json(accounts.current_user(call.uow)))
 
 
-def _no_such_user(pk: str) -> ApiError:
-    """DRF's ``get_object_or_404``: an id that parses names no user; anything else is a 404."""
-    message = errors.NOT_FOUND
-    if pk.strip().lstrip("+-").isdigit():
-        message = "No User matches the given query."
-    return ApiError.detail(404, message)
+def _path_ref(call: Call) -> accounts.AccountRef:
+    """``ME`` on ``/auth/users/me/``, the account id on ``/auth/users/<id>/``."""
+    pk = call.request.path_params.get("pk")
+    return ME if pk is None else parse_id(str(pk))
+
+
+def _hidden_or_missing(call: Call, exc: NotFound | NotOwner) -> ApiError:
+    """djoser's 404s: ``HIDE_USERS`` turns another's account into "Not found."; a missing one
+    is ``get_object_or_404``'s "No User matches the given query." when the id parses."""
+    pk = str(call.request.path_params.get("pk", ""))
+    if isinstance(exc, NotFound) and pk.strip().lstrip("+-").isdigit():
+        return ApiError.detail(404, exc.message)
+    return ApiError.detail(404, errors.NOT_FOUND)
 
 
 async def user_detail(call: Call) -> Response:
-    pk = call.request.path_params["pk"]
     try:
-        user = await accounts.get_profile(call.session, call.actor, pk)
-    except NotOwner as exc:  # djoser's HIDE_USERS: others' accounts do not exist
-        raise ApiError.detail(404, errors.NOT_FOUND) from exc
-    except NotFound as exc:
-        raise _no_such_user(pk) from exc
+        user = await accounts.get_account(call.uow, _path_ref(call))
+    except (NotFound, NotOwner) as exc:
+        raise _hidden_or_missing(call, exc) from exc
     return call.respond(user_json(user))
-
-
-def _path_user(call: Call) -> str | None:
-    """``None`` on ``/auth/users/me/``, the raw ``<id>`` on ``/auth/users/<id>/``."""
-    pk = call.request.path_params.get("pk")
-    return None if pk is None else str(pk)
 
 
 async def user_update(call: Call) -> Response:
     """``PUT``/``PATCH`` on ``me/`` or ``<id>/``: djoser's ``UserSerializer`` (``email`` only)."""
     reader = FieldReader(await call.body())
-    email = reader.string("email", required=False, allow_blank=True, characters=False)
-    reader.raise_if_errors()
-    pk = _path_user(call)
+    form = accounts.EmailChange.parse(partial=True, email=reader.text("email"))
     try:
-        user = await accounts.update_account(
-            call.session,
-            call.services,
-            call.actor,
-            pk,
-            email=None if email is EMPTY else email,
-        )
-    except NotFound as exc:
-        raise _no_such_user(pk or "") from exc
-    except NotOwner as exc:
-        raise ApiError.detail(404, errors.NOT_FOUND) from exc  # HIDE_USERS, as for GET
+        user = await accounts.update_account(call.uow, _path_ref(call), form)
+    except (NotFound, NotOwner) as exc:  # HIDE_USERS, as for GET
+        raise _hidden_or_missing(call, exc) from exc
     return call.respond(user_json(user))
 
 
 async def user_delete(call: Call) -> Response:
-    """``DELETE`` on ``me/`` or ``<id>/`` with the caller's ``current_password``: 204."""
+    """``DELETE`` on ``me/`` or ``<id>/`` with the caller's ``current_password``: 204.
+
+    djoser hides nothing here: another account is a 403.
+    """
     reader = FieldReader(await call.body())
-    current_password = reader.string("current_password")
-    pk = _path_user(call)
+    form = accounts.Deletion.parse(current_password=reader.text("current_password"))
     try:
-        # djoser looks the account up and checks the permission before reading the body.
-        await accounts.account_to_change(call.session, call.actor, pk)
+        await accounts.delete_account(call.uow, _path_ref(call), form)
     except NotFound as exc:
-        raise _no_such_user(pk or "") from exc
-    reader.raise_if_errors()
-    await accounts.delete_account(call.session, call.actor, pk, current_password)
+        raise _hidden_or_missing(call, exc) from exc
     return empty_response()
 
 
 async def set_username(call: Call) -> Response:
     reader = FieldReader(await call.body())
-    current_password = reader.string("current_password")
-    new_username = reader.string("new_username", characters=False)
-    if reader.errors:
-        try:
-            await accounts.validate_username_change(
-                call.session,
-                call.actor,
-                current_password=None if "current_password" in reader.errors else current_password,
-                new_username=None if "new_username" in reader.errors else new_username,
-            )
-        except InvalidInput as exc:
-            reader.errors.update(exc.fields)
-        reader.raise_if_errors(("current_password", "new_username"))
-    await accounts.change_username(call.session, call.actor, current_password, new_username)
+    form = accounts.UsernameChange.parse(
+        current_password=reader.text("current_password"),
+        new_username=reader.text("new_username"),
+    )
+    await accounts.change_username(call.uow, form)
     return empty_response()
 
 
-async def _mail_link(call: Call, request: accounts.MailLinkRequest) -> Response:
+async def _link_request(call: Call, operation: accounts.LinkRequestOperation) -> Response:
     """djoser's ``{"email": ...}`` endpoints: 204 whether or not an account has the address."""
     reader = FieldReader(await call.body())
-    email = reader.string("email", allow_blank=True)
-    reader.raise_if_errors()
-    await request(call.session, call.services, email, client_address=_client_address(call))
+    await operation(call.uow, accounts.LinkRequest.parse(email=reader.text("email")))
     return empty_response()
 
 
 async def reset_username(call: Call) -> Response:
-    return await _mail_link(call, accounts.request_username_reset)
+    return await _link_request(call, accounts.request_username_reset)
 
 
 def _raw_text(body: Body, name: str) -> str:
@@ -292,56 +228,48 @@ def _raw_text(body: Body, name: str) -> str:
 
 async def reset_username_confirm(call: Call) -> Response:
     body = await call.body()
-    reader = FieldReader(body)
-    new_username = reader.string("new_username", characters=False)
-    reader.raise_if_errors()
-    await accounts.confirm_username_reset(
-        call.session,
-        call.services.settings,
-        _raw_text(body, "uid"),
-        _raw_text(body, "token"),
-        new_username,
+    form = accounts.UsernameResetConfirmation.parse(
+        new_username=FieldReader(body).text("new_username"),
+        uid=_raw_text(body, "uid"),
+        token=_raw_text(body, "token"),
     )
+    await accounts.confirm_username_reset(call.uow, form)
     return empty_response()
 
 
 async def activation(call: Call) -> Response:
     reader = FieldReader(await call.body())
-    uid = reader.string("uid")
-    token = reader.string("token")
-    reader.raise_if_errors(("uid", "token"))
-    await accounts.activate_account(call.session, call.services.settings, uid, token)
+    form = accounts.LinkToken.parse(uid=reader.text("uid"), token=reader.text("token"))
+    await accounts.activate_account(call.uow, form)
     return empty_response()
 
 
 async def resend_activation(call: Call) -> Response:
-    return await _mail_link(call, accounts.resend_activation)
+    return await _link_request(call, accounts.resend_activation)
 
 
 async def set_password(call: Call) -> Response:
     reader = FieldReader(await call.body())
-    new_password = reader.string("new_password", allow_blank=True)
-    current_password = reader.string("current_password", allow_blank=True)
-    reader.raise_if_errors(("new_password", "current_password"))
-    await accounts.change_password(
-        call.session, call.services.settings, call.actor, current_password, new_password
+    form = accounts.PasswordChange.parse(
+        new_password=reader.text("new_password"),
+        current_password=reader.text("current_password"),
     )
+    await accounts.change_password(call.uow, form)
     return empty_response()
 
 
 async def reset_password(call: Call) -> Response:
-    return await _mail_link(call, accounts.request_password_reset)
+    return await _link_request(call, accounts.request_password_reset)
 
 
 async def reset_password_confirm(call: Call) -> Response:
     reader = FieldReader(await call.body())
-    uid = reader.string("uid")
-    token = reader.string("token")
-    new_password = reader.string("new_password", allow_blank=True)
-    reader.raise_if_errors(("uid", "token", "new_password"))
-    await accounts.confirm_password_reset(
-        call.session, call.services.settings, uid, token, new_password
+    form = accounts.PasswordResetConfirmation.parse(
+        uid=reader.text("uid"),
+        token=reader.text("token"),
+        new_password=reader.text("new_password"),
     )
+    await accounts.confirm_password_reset(call.uow, form)
     return empty_response()
 
 
@@ -350,24 +278,20 @@ async def reset_password_confirm(call: Call) -> Response:
 
 async def token_create(call: Call) -> Response:
     reader = FieldReader(await call.body())
-    username = reader.string("username")
-    password = reader.string("password")
-    reader.raise_if_errors(("username", "password"))
-    pair = await tokens.create_token_pair(
-        call.session,
-        call.services,
-        username=username,
-        password=password,
-        client_address=_client_address(call),
+    credentials = accounts.Credentials.parse(
+        username=reader.text("username"), password=reader.text("password")
     )
+    pair = await tokens.create_token_pair(call.uow, credentials)
     return call.respond({"refresh": pair.refresh, "access": pair.access})
 
 
+async def _token_field(call: Call, name: str) -> str:
+    """simplejwt's ``refresh``/``token`` field: a ``CharField`` like any other."""
+    return parse_one(name, FieldReader(await call.body()).text(name), text())
+
+
 async def token_refresh(call: Call) -> Response:
-    reader = FieldReader(await call.body())
-    refresh = reader.string("refresh")
-    reader.raise_if_errors()
-    pair = await tokens.refresh(call.session, call.services.settings, refresh)
+    pair = await tokens.refresh(call.uow, await _token_field(call, "refresh"))
     body = {"access": pair.access}
     if pair.refresh is not None:
         body["refresh"] = pair.refresh
@@ -375,8 +299,5 @@ async def token_refresh(call: Call) -> Response:
 
 
 async def token_verify(call: Call) -> Response:
-    reader = FieldReader(await call.body())
-    token = reader.string("token")
-    reader.raise_if_errors()
-    await tokens.verify(call.session, call.services.settings, token)
+    await tokens.verify(call.uow, await _token_field(call, "token"))
     return call.respond({})

@@ -17,12 +17,11 @@ from sqlmodel import select
 
 from citygraph import __version__, migrate
 from citygraph.config import ConfigurationError, Settings
-from citygraph.db import session_scope
 from citygraph.domain import accounts, tokens
 from citygraph.domain.errors import DomainError, InvalidInput
+from citygraph.domain.policy import SYSTEM
+from citygraph.domain.unit import UnitOfWork, unit_of_work
 from citygraph.models import District
-from citygraph.security import validators
-from citygraph.security.permissions import SYSTEM
 from citygraph.services import Services
 
 T = TypeVar("T")
@@ -44,16 +43,26 @@ def _run(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
     return asyncio.run(runner())
 
 
+def _in_unit(settings: Settings, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """Run ``work`` in one unit of work acted by the operator (``SYSTEM``), committed at the end."""
+
+    async def in_unit(services: Services) -> T:
+        async with unit_of_work(services, actor=SYSTEM) as uow:
+            return await work(uow)
+
+    return _run(settings, in_unit)
+
+
 def _load_demo(settings: Settings, *, only_if_empty: bool = False) -> str:
     from citygraph.demo.loader import load_demo
 
     async def work(services: Services) -> str:
-        async with session_scope(services.sessions) as session:
+        async with unit_of_work(services, actor=SYSTEM) as uow:
             if only_if_empty:
-                count = (await session.exec(select(func.count()).select_from(District))).one()
+                count = (await uow.session.exec(select(func.count()).select_from(District))).one()
                 if count:
                     return "demo data: database already has districts, left as it is"
-            report = await load_demo(session, settings)
+            report = await load_demo(uow)
         return (
             f"demo data: {report.districts_created} districts, {report.places_created} places, "
             f"{report.images_created} images created"
@@ -100,41 +109,29 @@ def cmd_createsuperuser(settings: Settings, args: argparse.Namespace) -> None:
         if password != getpass.getpass("Password (again): "):
             raise CommandError("passwords do not match")
 
-    async def work(services: Services) -> str:
-        async with session_scope(services.sessions) as session:
-            # The same rules as registration (Django's createsuperuser runs the validators too).
-            await accounts.validate_new_account(
-                session, username=username.strip(), email=email.strip(), password=password.strip()
-            )
-            user = await accounts.create_superuser(
-                session,
-                settings,
-                username=validators.normalize_username(username.strip()),
-                email=validators.normalize_email(email),
-                password=password.strip(),
-            )
-            return f"superuser {user.username!r} created (id {user.id})"
+    form = accounts.NewAccount.parse(email=email, username=username, password=password)
 
-    print(_run(settings, work))
+    async def work(uow: UnitOfWork) -> str:
+        # The same rules as registration (Django's createsuperuser runs the validators too).
+        user = await accounts.create_superuser(uow, form)
+        return f"superuser {user.username!r} created (id {user.id})"
+
+    print(_in_unit(settings, work))
 
 
 def cmd_prune_tokens(settings: Settings, _args: argparse.Namespace) -> None:
-    async def work(services: Services) -> int:
-        async with session_scope(services.sessions) as session:
-            return await tokens.prune_blacklist(session)
-
-    print(f"removed {_run(settings, work)} expired blacklisted tokens")
+    print(f"removed {_in_unit(settings, tokens.prune_blacklist)} expired blacklisted tokens")
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> None:
     active = args.action == "activate"
 
-    async def work(services: Services) -> str:
-        async with session_scope(services.sessions) as session:
-            user = await accounts.set_user_active(session, SYSTEM, args.username, active=active)
-            return f"user {user.username!r} is now {'active' if user.is_active else 'inactive'}"
+    async def work(uow: UnitOfWork) -> str:
+        user_id = await accounts.find_by_username(uow, args.username)
+        user = await accounts.set_active(uow, user_id, active)
+        return f"user {user.username!r} is now {'active' if user.is_active else 'inactive'}"
 
-    print(_run(settings, work))
+    print(_in_unit(settings, work))
 
 
 def cmd_export_schema(_settings: Settings, _args: argparse.Namespace) -> None:
@@ -192,7 +189,9 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def _format_invalid(error: InvalidInput) -> str:
-    return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.fields.items())
+    return "; ".join(
+        f"{field}: {' '.join(messages)}" for field, messages in error.messages().items()
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,11 +15,12 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from citygraph.db import session_scope
 from citygraph.domain import districts, places
+from citygraph.domain.parsers import Id
+from citygraph.domain.policy import SYSTEM
+from citygraph.domain.unit import unit_of_work
 from citygraph.models import User
 from citygraph.security import jwt
-from citygraph.security.permissions import SYSTEM
 from citygraph.services import Services
 from tests.support.users import create_account
 
@@ -82,64 +83,60 @@ async def world(services: Services) -> World:
     carol = await make_user(
         services, "carol", "carol@example.com", CAROL_PASSWORD, active=False, staff=False
     )
-    settings = services.settings
-    async with session_scope(services.sessions) as session:
+    async with unit_of_work(services, actor=SYSTEM) as uow:
         center = await districts.create_district(
-            session,
-            settings,
-            SYSTEM,
-            title="Центральный",
-            abbreviation="ЦАО",
-            image=png_bytes(),
+            uow,
+            districts.DistrictForm.parse(
+                title="Центральный", abbreviation="ЦАО", image=png_bytes()
+            ),
         )
         north = await districts.create_district(
-            session, settings, SYSTEM, title="Северный", abbreviation="САО"
+            uow, districts.DistrictForm.parse(title="Северный", abbreviation="САО")
         )
         plain = await districts.create_district(
-            session, settings, SYSTEM, title='Plain "quoted" <b>&</b> \\ title', abbreviation=""
+            uow,
+            districts.DistrictForm.parse(title='Plain "quoted" <b>&</b> \\ title', abbreviation=""),
         )
         assert center.id and north.id and plain.id
         square = await places.create_place(
-            session,
-            settings,
-            SYSTEM,
-            title="Красная площадь",
-            short_description="Главная площадь",
-            full_description='Описание\nс переводом строки и "кавычками"',
-            latitude=Decimal("55.753930"),
-            longitude=Decimal("37.620795"),
-            type="unique_place",
-            district_id=center.id,
+            uow,
+            places.PlaceForm.parse(
+                title="Красная площадь",
+                short_description="Главная площадь",
+                full_description='Описание\nс переводом строки и "кавычками"',
+                latitude=Decimal("55.753930"),
+                longitude=Decimal("37.620795"),
+                type="unique_place",
+                district=center.id,
+            ),
         )
         park = await places.create_place(
-            session,
-            settings,
-            SYSTEM,
-            title="Парк Горького",
-            short_description="",
-            full_description="",
-            latitude=Decimal("0"),
-            longitude=Decimal("-0.5"),
-            type="park",
-            district_id=center.id,
+            uow,
+            places.PlaceForm.parse(
+                title="Парк Горького",
+                short_description="",
+                full_description="",
+                latitude=Decimal("0"),
+                longitude=Decimal("-0.5"),
+                type="park",
+                district=center.id,
+            ),
         )
         museum = await places.create_place(
-            session,
-            settings,
-            SYSTEM,
-            title="Museum",
-            short_description="s",
-            full_description="f",
-            latitude=Decimal("2"),
-            longitude=Decimal("1.000001"),
-            type="museum",
-            district_id=north.id,
+            uow,
+            places.PlaceForm.parse(
+                title="Museum",
+                short_description="s",
+                full_description="f",
+                latitude=Decimal("2"),
+                longitude=Decimal("1.000001"),
+                type="museum",
+                district=north.id,
+            ),
         )
         assert square.id and park.id and museum.id
-        first = await places.add_place_image(session, settings, SYSTEM, square.id, png_bytes())
-        second = await places.add_place_image(
-            session, settings, SYSTEM, square.id, png_bytes((0, 0, 0))
-        )
+        first = await places.add_place_image(uow, Id(square.id), png_bytes())
+        second = await places.add_place_image(uow, Id(square.id), png_bytes((0, 0, 0)))
     return World(
         services=services,
         admin=admin,

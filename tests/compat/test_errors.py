@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citygraph.domain import errors as domain
+from citygraph.domain.errors import FieldError
 from compat import errors
 from compat.rendering import json_bytes
 
@@ -25,22 +26,22 @@ from compat.rendering import json_bytes
             {},
         ),
         (
-            domain.PermissionDenied("Stale token for given user."),
+            domain.PermissionDenied("stale_token"),
             403,
             b'{"detail":"Stale token for given user."}',
             {},
         ),
         (domain.NotFound(), 404, b'{"detail":"Not found."}', {}),
         (
-            domain.InvalidInput({"password": ["a", "b"], "email": ["c"]}),
+            domain.InvalidInput(
+                {
+                    "password": [FieldError("password_too_common"), FieldError("required")],
+                    "email": [FieldError("email.invalid")],
+                }
+            ),
             400,
-            b'{"password":["a","b"],"email":["c"]}',
-            {},
-        ),
-        (
-            domain.InvalidInput({"": ["Unable to create account."]}),
-            400,
-            b'["Unable to create account."]',
+            b'{"password":["This password is too common.","This field is required."],'
+            b'"email":["Enter a valid email address."]}',
             {},
         ),
         (
@@ -50,7 +51,7 @@ from compat.rendering import json_bytes
             {"WWW-Authenticate": 'JWT realm="api"'},
         ),
         (
-            domain.TokenInvalid("Token is blacklisted", token_type="refresh"),
+            domain.TokenInvalid("token_blacklisted", token_type="refresh"),
             401,
             b'{"detail":"Token is blacklisted","code":"token_not_valid"}',
             {"WWW-Authenticate": 'JWT realm="api"'},
@@ -73,15 +74,15 @@ def test_domain_error_table(
 @pytest.mark.parametrize(
     ("message", "body"),
     [
-        ("User not found", b'{"detail":"User not found","code":"user_not_found"}'),
-        ("User is inactive", b'{"detail":"User is inactive","code":"user_inactive"}'),
+        ("user_not_found", b'{"detail":"User not found","code":"user_not_found"}'),
+        ("user_inactive", b'{"detail":"User is inactive","code":"user_inactive"}'),
         (
-            "Token contained no recognizable user identification",
+            "token_no_user_id",
             b'{"detail":"Token contained no recognizable user identification",'
             b'"code":"token_not_valid"}',
         ),
         (
-            "Token has wrong type",
+            "token_wrong_type",
             b'{"detail":"Given token not valid for any token type","code":"token_not_valid",'
             b'"messages":[{"token_class":"AccessToken","token_type":"access",'
             b'"message":"Token has wrong type"}]}',

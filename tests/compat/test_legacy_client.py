@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from citygraph.config import Settings
-from citygraph.db import session_scope
 from citygraph.domain import accounts
+from citygraph.domain.parsers import Id
+from citygraph.domain.unit import unit_of_work
 from citygraph.models import User
 from citygraph.services import Services
 from tests.compat.conftest import World
@@ -56,8 +57,8 @@ def _activate(settings: Settings, staff: User, user_id: int) -> None:
     async def run() -> None:
         services = Services.from_settings(settings)
         try:
-            async with session_scope(services.sessions) as session:
-                await accounts.set_active_by_id(session, staff, user_id, True)
+            async with unit_of_work(services, actor=staff) as uow:
+                await accounts.set_active(uow, Id(user_id), True)
         finally:
             await services.aclose()
 

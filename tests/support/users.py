@@ -1,9 +1,10 @@
-"""Test accounts written straight through the domain (no validation, no mail)."""
+"""Test accounts written straight through the domain (no password validators, no mail)."""
 
 from __future__ import annotations
 
-from citygraph.db import session_scope
 from citygraph.domain import accounts
+from citygraph.domain.policy import SYSTEM
+from citygraph.domain.unit import unit_of_work
 from citygraph.models import User
 from citygraph.services import Services
 
@@ -18,15 +19,9 @@ async def create_account(
     staff: bool,
     superuser: bool = False,
 ) -> User:
-    """``accounts.create_user`` in a session of its own, committed."""
-    async with session_scope(services.sessions) as session:
-        return await accounts.create_user(
-            session,
-            services.settings,
-            username=username,
-            email=email,
-            password=password,
-            is_active=active,
-            is_staff=staff,
-            is_superuser=superuser,
+    """``accounts.create_account`` in a unit of its own, committed."""
+    form = accounts.NewAccount.parse(username=username, email=email, password=password).check()
+    async with unit_of_work(services, actor=SYSTEM) as uow:
+        return await accounts.create_account(
+            uow, form, is_active=active, is_staff=staff, is_superuser=superuser
         )

@@ -8,6 +8,6 @@ Layout: ``site`` (the sqladmin ``Admin`` and :func:`mount_admin`), ``auth`` (log
 inputs), ``views/`` (one module per model), ``templates/`` (small overrides of sqladmin's).
 """
 
-from citygraph.admin.site import mount_admin
+from citygraph.admin.site import mount_admin, refusal
 
-__all__ = ["mount_admin"]
+__all__ = ["mount_admin", "refusal"]

@@ -1,9 +1,9 @@
 """Admin login: staff accounts only, checked like the APIs' logins, in a signed session cookie.
 
-- Credentials go through ``accounts.authenticate`` (bcrypt, one answer for unknown user, wrong
-  password and inactive account) after the same rate limit as ``POST /auth/jwt/create/``
-  (``services.limiter``, action ``login``, keyed per client address and per username, so the two
-  entry points share their counters). An active non-staff account is then refused by name.
+- Credentials go through the one login, ``accounts.log_in`` (the same normalisation, rate
+  limit and bcrypt check as ``POST /auth/jwt/create/`` and ``createToken``, so all entry points
+  share their counters; one answer for unknown user, wrong password and inactive account). An
+  active non-staff account is then refused by name.
 - The session (Starlette's ``SessionMiddleware``, signed with the secret key) lives in the
   ``citygraph_admin`` cookie: path ``/admin``, ``HttpOnly``, ``SameSite=Strict``, ``Secure`` in
   production, 8 hours. It holds the user id and a fingerprint of the password hash; every admin
@@ -24,10 +24,13 @@ from starlette.responses import RedirectResponse, Response
 
 from citygraph.admin.views.base import ADMIN_USER
 from citygraph.domain import accounts
-from citygraph.domain.errors import AuthenticationFailed, RateLimited
+from citygraph.domain.errors import AuthenticationFailed, InvalidInput, RateLimited
+from citygraph.domain.parsers import parse_id
+from citygraph.domain.policy import is_staff
+from citygraph.domain.unit import unit_of_work
 from citygraph.models import User
-from citygraph.security.permissions import is_staff
 from citygraph.services import Services
+from citygraph.web.state import client_address
 
 log = logging.getLogger("citygraph.admin")
 
@@ -78,12 +81,14 @@ class StaffAuthentication(AuthenticationBackend):
             return await self._refuse(request, MISSING_FIELDS, 400)
         if not username.strip() or not password:
             return await self._refuse(request, MISSING_FIELDS, 400)
-        client = request.client.host if request.client else None
+        client = client_address(request)
         settings = self.services.settings
+        credentials = accounts.Credentials.parse(username=username, password=password)
         try:
-            await self.services.limiter.hit("login", [("address", client), ("username", username)])
-            async with self.services.sessions() as session:
-                user = await accounts.authenticate(session, settings, username, password)
+            async with unit_of_work(self.services, client_address=client) as uow:
+                user = await accounts.log_in(uow, credentials)
+        except InvalidInput:
+            return await self._refuse(request, WRONG_CREDENTIALS, 400)
         except RateLimited as exc:
             log.warning("admin: login rate-limited (address=%s)", client)
             response = await self._refuse(request, exc.message, 429)
@@ -110,7 +115,7 @@ class StaffAuthentication(AuthenticationBackend):
         if not isinstance(user_id, int):
             return False
         async with self.services.sessions() as session:
-            user = await session.get(User, user_id)
+            user = await session.get(User, parse_id(user_id))
         fingerprint = request.session.get(FINGERPRINT_KEY)
         if (
             user is None

@@ -72,7 +72,7 @@ def form_error(error: InvalidInput, aliases: Mapping[str, str] | None = None) ->
     form = _validated_form.get()
     aliases = aliases or {}
     leftovers: list[str] = []
-    for name, messages in error.fields.items():
+    for name, messages in error.messages().items():
         target = aliases.get(name, name)
         if form is not None and target in form:
             field = form[target]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from citygraph.admin.auth import StaffAuthentication
 from citygraph.admin.middleware import SameOriginMiddleware, SecurityHeadersMiddleware
@@ -47,6 +48,19 @@ class CitygraphAdmin(Admin):
         finally:
             await request.close()
         return response
+
+
+REFUSAL_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} · citygraph admin</title></head>
+<body><h1>{title}</h1><p>{message}</p><p><a href="/admin/">Back to the admin</a></p></body></html>
+"""
+
+
+def refusal(status: int, message: str) -> Response:
+    """The request guard's refusal as an admin page (an oversized or undecodable body)."""
+    title = "Upload too large" if status == 413 else "Bad request"
+    page = REFUSAL_PAGE.format(title=title, message=html.escape(message))
+    return HTMLResponse(page, status_code=status)
 
 
 def mount_admin(app: Starlette, services: Services) -> None:

@@ -1,42 +1,42 @@
 """GraphQL face of accounts and tokens: ``AccountQuery`` and ``AccountMutation``.
 
-``graphql/schema.py`` merges these into the root types. Resolvers only translate arguments and
-call ``citygraph.domain.accounts`` / ``citygraph.domain.tokens``; domain errors propagate to the
-schema's error mapping (``InvalidInput`` -> ``BAD_USER_INPUT`` with ``extensions.fields``,
-``RateLimited`` -> ``TOO_MANY_REQUESTS``...). Field names in ``extensions.fields`` are the
-domain's (and REST's): ``username``, ``email``, ``password``, ``current_password``,
-``new_password``, ``new_username``, ``uid``, ``token``.
+``graphql/schema.py`` merges these into the root types. Resolvers only hand their arguments to
+the domain's forms and call one operation of ``citygraph.domain.accounts`` /
+``citygraph.domain.tokens``; domain errors go to the schema's one error mapping. Field names in
+``extensions.fields`` are the GraphQL argument names (``newPassword``, ``currentPassword``...).
 
-Database work goes through the context's ``read``/``write`` (one session per request, a commit
-per mutation field); the acting user is ``context.actor`` and the rate limits key on the
-request's client address. ``Profile`` and ``TokenPair`` are snapshots, never live ORM rows.
+Every mutation returns a nullable result: the changed object (or ``true``) on success, ``null``
+and an error otherwise, so one failing field never wipes out the others' results.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from citygraph.domain import accounts, tokens
+from citygraph.domain.accounts import ME
+from citygraph.domain.parsers import parse_id
 from citygraph.graphql.context import GraphQLInfo
-from citygraph.models import User
+from citygraph.models import User as UserRow
 
 
-@strawberry.type(description="A user account, visible to its owner and to staff.")
-class Profile:
-    id: strawberry.ID
-    username: str
-    email: str
-    date_joined: datetime
-    is_active: bool
-    is_staff: bool
+@strawberry.type(name="User", description="A user account, visible to its owner and to staff.")
+class UserNode:
+    id: int = strawberry.field(description="The account's id (as REST shows it).")
+    username: str = strawberry.field(description="Unique, case-sensitive, NFKC-normalised.")
+    email: str = strawberry.field(description="The account's e-mail address (may be empty).")
+    date_joined: datetime = strawberry.field(description="When the account was registered.")
+    is_active: bool = strawberry.field(description="Activated (by its e-mail link or by staff).")
+    is_staff: bool = strawberry.field(description="May use the admin and the staff operations.")
 
     @classmethod
-    def from_user(cls, user: User) -> Profile:
+    def from_row(cls, user: UserRow) -> UserNode:
         assert user.id is not None
         return cls(
-            id=strawberry.ID(str(user.id)),
+            id=user.id,
             username=user.username,
             email=user.email,
             date_joined=user.date_joined,
@@ -49,187 +49,196 @@ class Profile:
     description="A JWT pair (simplejwt layout). Send `access` as `Authorization: JWT …`."
 )
 class TokenPair:
-    access: str
+    access: str = strawberry.field(description="The access token (5 minutes by default).")
     refresh: str | None = strawberry.field(
-        description="Set by tokenCreate, and by tokenRefresh when refresh-token rotation is on."
+        description="Set by createToken, and by refreshToken when refresh-token rotation is on."
     )
+
+
+def Arg(description: str) -> object:
+    return strawberry.argument(description=description)
 
 
 # --- resolvers (plain functions: the domain does the work) ------------------------------------
 
 
-def client_address(info: GraphQLInfo) -> str | None:
-    """The caller's address (uvicorn puts the proxy-forwarded one here when trusted)."""
-    client = info.context.request.client
-    return client.host if client else None
+def resolve_me(info: GraphQLInfo) -> UserNode | None:
+    """Anonymous callers get ``null``, not an error, so ``{ districts { id } me { id } }``
+    keeps its districts."""
+    actor = info.context.uow.actor
+    return UserNode.from_row(actor) if isinstance(actor, UserRow) else None
 
 
-async def _mail_link(info: GraphQLInfo, email: str, request: accounts.MailLinkRequest) -> bool:
-    """Run a rate-limited "mail me a link" request; always true, so it reveals no addresses."""
-    ctx = info.context
-    address = client_address(info)
-    await ctx.write(lambda session: request(session, ctx.services, email, client_address=address))
+async def resolve_user(
+    info: GraphQLInfo, id: Annotated[int, Arg("The account's id.")]
+) -> UserNode | None:
+    user = await info.context.read(lambda uow: accounts.get_account(uow, parse_id(id)))
+    return UserNode.from_row(user)
+
+
+async def resolve_users(info: GraphQLInfo) -> list[UserNode] | None:
+    users = await info.context.read(accounts.list_users)
+    return [UserNode.from_row(user) for user in users]
+
+
+async def resolve_register_account(
+    info: GraphQLInfo,
+    username: Annotated[str, Arg("Letters, digits and @ . + - _; at most 150 characters.")],
+    password: Annotated[str, Arg("Checked by Django's four password validators.")],
+    email: Annotated[str, Arg("Where the activation link goes (optional).")] = "",
+) -> UserNode | None:
+    form = accounts.NewAccount.parse(email=email, username=username, password=password)
+    user = await info.context.write(lambda uow: accounts.register(uow, form))
+    return UserNode.from_row(user)
+
+
+async def resolve_activate_account(
+    info: GraphQLInfo,
+    uid: Annotated[str, Arg("The uid from the activation link.")],
+    token: Annotated[str, Arg("The token from the activation link.")],
+) -> UserNode | None:
+    form = accounts.LinkToken.parse(uid=uid, token=token)
+    user = await info.context.write(lambda uow: accounts.activate_account(uow, form))
+    return UserNode.from_row(user)
+
+
+async def _link_request(
+    info: GraphQLInfo, email: str, operation: accounts.LinkRequestOperation
+) -> bool | None:
+    """A rate-limited "mail me a link" request; always true, so it reveals no addresses."""
+    form = accounts.LinkRequest.parse(email=email)
+    await info.context.write(lambda uow: operation(uow, form))
     return True
 
 
-def resolve_me(info: GraphQLInfo) -> Profile:
-    return Profile.from_user(accounts.current_user(info.context.actor))
+EMAIL = "The account's e-mail address."
 
 
-async def resolve_profile(info: GraphQLInfo, id: strawberry.ID) -> Profile:
-    ctx = info.context
-    user = await ctx.read(lambda session: accounts.get_profile(session, ctx.actor, str(id)))
-    return Profile.from_user(user)
+async def resolve_resend_activation(
+    info: GraphQLInfo, email: Annotated[str, Arg(EMAIL)]
+) -> bool | None:
+    return await _link_request(info, email, accounts.resend_activation)
 
 
-async def resolve_register(
-    info: GraphQLInfo, username: str, password: str, email: str = ""
-) -> Profile:
-    ctx = info.context
-    address = client_address(info)
-    user = await ctx.write(
-        lambda session: accounts.register(
-            session,
-            ctx.services,
-            username=username,
-            email=email,
-            password=password,
-            client_address=address,
-        )
-    )
-    return Profile.from_user(user)
+async def resolve_request_password_reset(
+    info: GraphQLInfo, email: Annotated[str, Arg(EMAIL)]
+) -> bool | None:
+    return await _link_request(info, email, accounts.request_password_reset)
 
 
-async def resolve_activate_account(info: GraphQLInfo, uid: str, token: str) -> Profile:
-    ctx = info.context
-    user = await ctx.write(
-        lambda session: accounts.activate_account(session, ctx.settings, uid, token)
-    )
-    return Profile.from_user(user)
+async def resolve_request_username_reset(
+    info: GraphQLInfo, email: Annotated[str, Arg(EMAIL)]
+) -> bool | None:
+    return await _link_request(info, email, accounts.request_username_reset)
 
 
-async def resolve_resend_activation(info: GraphQLInfo, email: str) -> bool:
-    return await _mail_link(info, email, accounts.resend_activation)
-
-
-async def resolve_token_create(info: GraphQLInfo, username: str, password: str) -> TokenPair:
-    ctx = info.context
-    address = client_address(info)
-    pair = await ctx.write(
-        lambda session: tokens.create_token_pair(
-            session, ctx.services, username=username, password=password, client_address=address
-        )
-    )
+async def resolve_create_token(
+    info: GraphQLInfo,
+    username: Annotated[str, Arg("The account's username.")],
+    password: Annotated[str, Arg("The account's password.")],
+) -> TokenPair | None:
+    credentials = accounts.Credentials.parse(username=username, password=password)
+    pair = await info.context.write(lambda uow: tokens.create_token_pair(uow, credentials))
     return TokenPair(access=pair.access, refresh=pair.refresh)
 
 
-async def resolve_token_refresh(info: GraphQLInfo, refresh: str) -> TokenPair:
-    ctx = info.context
-    pair = await ctx.write(lambda session: tokens.refresh(session, ctx.settings, refresh))
+async def resolve_refresh_token(
+    info: GraphQLInfo, refresh: Annotated[str, Arg("A refresh token.")]
+) -> TokenPair | None:
+    pair = await info.context.write(lambda uow: tokens.refresh(uow, refresh))
     return TokenPair(access=pair.access, refresh=pair.refresh)
 
 
-async def resolve_token_verify(info: GraphQLInfo, token: str) -> bool:
-    ctx = info.context
-    await ctx.read(lambda session: tokens.verify(session, ctx.settings, token))
+async def resolve_verify_token(
+    info: GraphQLInfo, token: Annotated[str, Arg("An access or refresh token.")]
+) -> bool | None:
+    await info.context.read(lambda uow: tokens.verify(uow, token))
     return True
 
 
-async def resolve_logout(info: GraphQLInfo, refresh: str) -> bool:
-    ctx = info.context
-    await ctx.write(lambda session: tokens.logout(session, ctx.settings, refresh))
+async def resolve_logout(
+    info: GraphQLInfo, refresh: Annotated[str, Arg("The refresh token to revoke.")]
+) -> bool | None:
+    await info.context.write(lambda uow: tokens.logout(uow, refresh))
     return True
 
 
 async def resolve_change_password(
-    info: GraphQLInfo, current_password: str, new_password: str
-) -> bool:
-    ctx = info.context
-    await ctx.write(
-        lambda session: accounts.change_password(
-            session, ctx.settings, ctx.actor, current_password, new_password
-        )
+    info: GraphQLInfo,
+    current_password: Annotated[str, Arg("The account's password now.")],
+    new_password: Annotated[str, Arg("Checked by Django's four password validators.")],
+) -> bool | None:
+    form = accounts.PasswordChange.parse(
+        new_password=new_password, current_password=current_password
     )
+    await info.context.write(lambda uow: accounts.change_password(uow, form))
     return True
-
-
-async def resolve_request_password_reset(info: GraphQLInfo, email: str) -> bool:
-    return await _mail_link(info, email, accounts.request_password_reset)
 
 
 async def resolve_confirm_password_reset(
-    info: GraphQLInfo, uid: str, token: str, new_password: str
-) -> bool:
-    ctx = info.context
-    await ctx.write(
-        lambda session: accounts.confirm_password_reset(
-            session, ctx.settings, uid, token, new_password
-        )
-    )
+    info: GraphQLInfo,
+    uid: Annotated[str, Arg("The uid from the reset link.")],
+    token: Annotated[str, Arg("The token from the reset link.")],
+    new_password: Annotated[str, Arg("Checked by Django's four password validators.")],
+) -> bool | None:
+    form = accounts.PasswordResetConfirmation.parse(uid=uid, token=token, new_password=new_password)
+    await info.context.write(lambda uow: accounts.confirm_password_reset(uow, form))
     return True
 
 
-async def resolve_users(info: GraphQLInfo) -> list[Profile]:
-    ctx = info.context
-    users = await ctx.read(lambda session: accounts.list_users(session, ctx.actor))
-    return [Profile.from_user(user) for user in users]
+async def resolve_change_email(
+    info: GraphQLInfo, email: Annotated[str, Arg("The new address (empty: none).")]
+) -> UserNode | None:
+    form = accounts.EmailChange.parse(email=email)
+    user = await info.context.write(lambda uow: accounts.update_account(uow, ME, form))
+    return UserNode.from_row(user)
 
 
-async def resolve_update_me(info: GraphQLInfo, email: str) -> Profile:
-    ctx = info.context
-    user = await ctx.write(
-        lambda session: accounts.update_account(session, ctx.services, ctx.actor, None, email=email)
-    )
-    return Profile.from_user(user)
-
-
-async def resolve_delete_account(info: GraphQLInfo, current_password: str) -> bool:
-    ctx = info.context
-    await ctx.write(
-        lambda session: accounts.delete_account(session, ctx.actor, None, current_password)
-    )
+async def resolve_delete_account(
+    info: GraphQLInfo, current_password: Annotated[str, Arg("The account's password.")]
+) -> bool | None:
+    form = accounts.Deletion.parse(current_password=current_password)
+    await info.context.write(lambda uow: accounts.delete_account(uow, ME, form))
     return True
 
 
 async def resolve_change_username(
-    info: GraphQLInfo, current_password: str, new_username: str
-) -> Profile:
-    ctx = info.context
-    user = await ctx.write(
-        lambda session: accounts.change_username(session, ctx.actor, current_password, new_username)
+    info: GraphQLInfo,
+    current_password: Annotated[str, Arg("The account's password.")],
+    new_username: Annotated[str, Arg("Letters, digits and @ . + - _; at most 150 characters.")],
+) -> UserNode | None:
+    form = accounts.UsernameChange.parse(
+        current_password=current_password, new_username=new_username
     )
-    return Profile.from_user(user)
-
-
-async def resolve_request_username_reset(info: GraphQLInfo, email: str) -> bool:
-    return await _mail_link(info, email, accounts.request_username_reset)
+    user = await info.context.write(lambda uow: accounts.change_username(uow, form))
+    return UserNode.from_row(user)
 
 
 async def resolve_confirm_username_reset(
-    info: GraphQLInfo, uid: str, token: str, new_username: str
-) -> Profile:
-    ctx = info.context
-    user = await ctx.write(
-        lambda session: accounts.confirm_username_reset(
-            session, ctx.settings, uid, token, new_username
-        )
-    )
-    return Profile.from_user(user)
+    info: GraphQLInfo,
+    uid: Annotated[str, Arg("The uid from the link.")],
+    token: Annotated[str, Arg("The token from the link.")],
+    new_username: Annotated[str, Arg("Letters, digits and @ . + - _; at most 150 characters.")],
+) -> UserNode | None:
+    form = accounts.UsernameResetConfirmation.parse(new_username=new_username, uid=uid, token=token)
+    user = await info.context.write(lambda uow: accounts.confirm_username_reset(uow, form))
+    return UserNode.from_row(user)
 
 
-async def _set_active(info: GraphQLInfo, id: strawberry.ID, active: bool) -> Profile:
-    ctx = info.context
-    user = await ctx.write(
-        lambda session: accounts.set_active_by_id(session, ctx.actor, str(id), active)
-    )
-    return Profile.from_user(user)
+async def _set_active(info: GraphQLInfo, id: int, active: bool) -> UserNode | None:
+    user = await info.context.write(lambda uow: accounts.set_active(uow, parse_id(id), active))
+    return UserNode.from_row(user)
 
 
-async def resolve_activate_user(info: GraphQLInfo, id: strawberry.ID) -> Profile:
+async def resolve_activate_user(
+    info: GraphQLInfo, id: Annotated[int, Arg("The account's id.")]
+) -> UserNode | None:
     return await _set_active(info, id, True)
 
 
-async def resolve_deactivate_user(info: GraphQLInfo, id: strawberry.ID) -> Profile:
+async def resolve_deactivate_user(
+    info: GraphQLInfo, id: Annotated[int, Arg("The account's id.")]
+) -> UserNode | None:
     return await _set_active(info, id, False)
 
 
@@ -238,11 +247,13 @@ async def resolve_deactivate_user(info: GraphQLInfo, id: strawberry.ID) -> Profi
 
 @strawberry.type
 class AccountQuery:
-    me: Profile = strawberry.field(resolver=resolve_me, description="The signed-in account.")
-    profile: Profile = strawberry.field(
-        resolver=resolve_profile, description="An account by id: its owner and staff only."
+    me: UserNode | None = strawberry.field(
+        resolver=resolve_me, description="The signed-in account; null when anonymous."
     )
-    users: list[Profile] = strawberry.field(
+    user: UserNode | None = strawberry.field(
+        resolver=resolve_user, description="An account by id: its owner and staff only."
+    )
+    users: list[UserNode] | None = strawberry.field(
         resolver=resolve_users,
         description="Every account, ordered by id, for staff; only your own for others.",
     )
@@ -250,72 +261,72 @@ class AccountQuery:
 
 @strawberry.type
 class AccountMutation:
-    register: Profile = strawberry.mutation(
-        resolver=resolve_register,
+    register_account: UserNode | None = strawberry.mutation(
+        resolver=resolve_register_account,
         description="Create an inactive account; an activation link is mailed to `email`.",
     )
-    activate_account: Profile = strawberry.mutation(
+    activate_account: UserNode | None = strawberry.mutation(
         resolver=resolve_activate_account,
         description="Activate an account with the uid and token from its e-mail (works once).",
     )
-    resend_activation: bool = strawberry.mutation(
+    resend_activation: bool | None = strawberry.mutation(
         resolver=resolve_resend_activation,
         description="Mail the activation link again. Always true: reveals no addresses.",
     )
-    token_create: TokenPair = strawberry.mutation(
-        resolver=resolve_token_create,
+    create_token: TokenPair | None = strawberry.mutation(
+        resolver=resolve_create_token,
         description="Log in: a fresh access/refresh pair. Rate-limited.",
     )
-    token_refresh: TokenPair = strawberry.mutation(
-        resolver=resolve_token_refresh,
+    refresh_token: TokenPair | None = strawberry.mutation(
+        resolver=resolve_refresh_token,
         description="A new access token (and a new refresh token when rotation is on).",
     )
-    token_verify: bool = strawberry.mutation(
-        resolver=resolve_token_verify,
+    verify_token: bool | None = strawberry.mutation(
+        resolver=resolve_verify_token,
         description="True when the token is valid; an error otherwise.",
     )
-    logout: bool = strawberry.mutation(
-        resolver=resolve_logout, description="Blacklist a refresh token."
+    logout: bool | None = strawberry.mutation(
+        resolver=resolve_logout, description="Revoke (blacklist) a refresh token."
     )
-    change_password: bool = strawberry.mutation(
+    change_password: bool | None = strawberry.mutation(
         resolver=resolve_change_password,
         description="Change the signed-in account's password.",
     )
-    request_password_reset: bool = strawberry.mutation(
+    request_password_reset: bool | None = strawberry.mutation(
         resolver=resolve_request_password_reset,
         description="Mail a password-reset link. Always true: reveals no addresses.",
     )
-    confirm_password_reset: bool = strawberry.mutation(
+    confirm_password_reset: bool | None = strawberry.mutation(
         resolver=resolve_confirm_password_reset,
         description="Set a new password with the uid and token from the e-mail (works once).",
     )
-    update_me: Profile = strawberry.mutation(
-        resolver=resolve_update_me,
+    change_email: UserNode | None = strawberry.mutation(
+        resolver=resolve_change_email,
         description=(
             "Change the signed-in account's e-mail. A different address deactivates the account "
             "until the activation link mailed to it is opened (as djoser does)."
         ),
     )
-    delete_account: bool = strawberry.mutation(
+    delete_account: bool | None = strawberry.mutation(
         resolver=resolve_delete_account,
         description="Delete the signed-in account (needs its password). Its tokens stop working.",
     )
-    change_username: Profile = strawberry.mutation(
+    change_username: UserNode | None = strawberry.mutation(
         resolver=resolve_change_username,
         description="Rename the signed-in account (needs its password).",
     )
-    request_username_reset: bool = strawberry.mutation(
+    request_username_reset: bool | None = strawberry.mutation(
         resolver=resolve_request_username_reset,
         description="Mail a link to choose a new username. Always true: reveals no addresses.",
     )
-    confirm_username_reset: Profile = strawberry.mutation(
+    confirm_username_reset: UserNode | None = strawberry.mutation(
         resolver=resolve_confirm_username_reset,
         description="Set a new username with the uid and token from the e-mail (works once).",
     )
-    activate_user: Profile = strawberry.mutation(
+    activate_user: UserNode | None = strawberry.mutation(
         resolver=resolve_activate_user, description="Staff: activate an account."
     )
-    deactivate_user: Profile = strawberry.mutation(
+    deactivate_user: UserNode | None = strawberry.mutation(
         resolver=resolve_deactivate_user,
         description="Staff: deactivate an account (its tokens stop working).",
     )

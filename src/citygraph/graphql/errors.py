@@ -10,11 +10,13 @@ domain error                                           ``extensions.code``      
 ``InvalidInput``                                       ``BAD_USER_INPUT``         ``fields``
 ``Conflict``                                           ``CONFLICT``
 ``RateLimited``                                        ``TOO_MANY_REQUESTS``      ``retryAfter``
+``ServiceUnavailable``                                 ``SERVICE_UNAVAILABLE``    ``retryAfter``
 anything else raised by a resolver                     ``INTERNAL_SERVER_ERROR``  ``requestId``
 =====================================================  =========================  ==============
 
-``fields`` maps each input field to its messages, with GraphQL's camelCase names
-(``short_description`` → ``shortDescription``, the ``district`` relation → ``districtId``).
+``fields`` maps each input field to its messages and ``fieldCodes`` to their codes, with
+GraphQL's camelCase names (``short_description`` → ``shortDescription``, the ``district``
+relation → ``districtId``); the message names the first field the same way.
 Unexpected exceptions are masked ("Internal server error", no traceback, no SQL) and logged with
 the request id. Parse and validation errors keep graphql-core's message, minus the
 "Did you mean ...?" hints when suggestions are off (production).
@@ -38,6 +40,7 @@ from citygraph.domain.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    ServiceUnavailable,
     TokenInvalid,
 )
 from citygraph.web.middleware import request_id_var
@@ -50,6 +53,7 @@ NOT_FOUND = "NOT_FOUND"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 CONFLICT = "CONFLICT"
 TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 INTERNAL_MESSAGE = "Internal server error"
 
@@ -63,6 +67,7 @@ CODES: tuple[tuple[type[DomainError], str], ...] = (
     (InvalidInput, BAD_USER_INPUT),
     (Conflict, CONFLICT),
     (RateLimited, TOO_MANY_REQUESTS),
+    (ServiceUnavailable, SERVICE_UNAVAILABLE),
 )
 
 #: Domain field names whose GraphQL input is not simply their camelCase.
@@ -85,11 +90,23 @@ def code_for(error: DomainError) -> str:
     return INTERNAL_SERVER_ERROR
 
 
+def domain_message(error: DomainError) -> str:
+    if isinstance(error, InvalidInput) and error.first is not None:
+        name, first = error.first
+        return f"{camel_case(name)}: {first.message}"
+    return error.message
+
+
 def domain_extensions(error: DomainError) -> dict[str, Any]:
     extensions: dict[str, Any] = {"code": code_for(error)}
     if isinstance(error, InvalidInput):
-        extensions["fields"] = {camel_case(key): list(msgs) for key, msgs in error.fields.items()}
-    if isinstance(error, RateLimited):
+        extensions["fields"] = {
+            camel_case(key): [e.message for e in errs] for key, errs in error.fields.items()
+        }
+        extensions["fieldCodes"] = {
+            camel_case(key): [e.code for e in errs] for key, errs in error.fields.items()
+        }
+    if isinstance(error, RateLimited | ServiceUnavailable):
         extensions["retryAfter"] = error.retry_after
     return extensions
 
@@ -121,7 +138,7 @@ def format_error(error: GraphQLError, *, hide_suggestions: bool) -> dict[str, An
     formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
     if isinstance(original, DomainError):
-        formatted["message"] = original.message
+        formatted["message"] = domain_message(original)
         formatted["extensions"] = {**(error.extensions or {}), **domain_extensions(original)}
     elif is_unexpected(error):
         formatted["message"] = INTERNAL_MESSAGE

@@ -6,8 +6,8 @@ limit                   setting (env)                      when exceeded
 query depth             ``graphql_max_depth`` (10)         validation error
 aliases                 ``graphql_max_aliases`` (30)       validation error
 tokens                  ``graphql_max_tokens`` (2000)      syntax error
-JSON body               ``graphql_max_body_bytes`` (1 MB)  HTTP 413
-multipart body          body limit + ``max_upload_bytes``  HTTP 413
+body (every face)       ``max_body_bytes`` (1 MB)          HTTP 413 (``web.guard``)
+multipart body          body limit + ``max_upload_bytes``  HTTP 413 (``web.guard``)
 page size               100 (``first``)                    ``BAD_USER_INPUT``
 batching                off                                HTTP 400
 introspection           ``introspection_enabled``          validation error (production: off)
@@ -49,7 +49,3 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     # Last: it validates with every rule the extensions above added.
     extensions.append(lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE))
     return extensions
-
-
-def multipart_body_limit(settings: Settings) -> int:
-    return settings.graphql_max_body_bytes + settings.max_upload_bytes

@@ -3,7 +3,7 @@
 ``{ districts { places(first: 100) { edges { node { images { id } district { title } } } } } }``
 costs three statements whatever the number of rows: the districts (which also prime the
 district loader), the first places of every district (one ``ROW_NUMBER()`` window query) and
-the images of every place on the page.
+the images of every place on the page. Loaders hand out rows; the GraphQL types snapshot them.
 """
 
 from __future__ import annotations
@@ -11,19 +11,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from citygraph.domain import districts, places
-from citygraph.graphql.types import DistrictNode, PlaceImageNode, PlaceNode
+from citygraph.domain.parsers import Id
+from citygraph.domain.unit import UnitOfWork
+from citygraph.models import District, Place, PlaceImage
 
 T = TypeVar("T")
 
 
 class Reader(Protocol):
-    """``GraphQLContext.read``: run work on the request's session, one at a time."""
+    """``GraphQLContext.read``: run work on the request's unit, one at a time."""
 
-    def __call__(self, work: Callable[[AsyncSession], Awaitable[T]], /) -> Awaitable[T]: ...
+    def __call__(self, work: Callable[[UnitOfWork], Awaitable[T]], /) -> Awaitable[T]: ...
 
 
 class Loaders:
@@ -31,48 +32,64 @@ class Loaders:
 
     def __init__(self, read: Reader) -> None:
         self._read = read
-        self.district: DataLoader[int, DistrictNode | None] = DataLoader(self._districts)
-        self.place: DataLoader[int, PlaceNode | None] = DataLoader(self._places)
-        self.images: DataLoader[int, list[PlaceImageNode]] = DataLoader(self._images)
-        self.place_count: DataLoader[int, int] = DataLoader(self._place_counts)
-        self._district_places: dict[tuple[int, int | None], DataLoader[int, list[PlaceNode]]] = {}
+        self.district: DataLoader[Id, District | None] = DataLoader(self._districts)
+        self.place: DataLoader[Id, Place | None] = DataLoader(self._places)
+        self.images: DataLoader[Id, list[PlaceImage]] = DataLoader(self._images)
+        self.place_count: DataLoader[Id, int] = DataLoader(self._place_counts)
+        self._district_places: dict[tuple[int, Id | None], DataLoader[Id, list[Place]]] = {}
+        self._places_before: dict[Id, DataLoader[Id, int]] = {}
 
-    async def _districts(self, ids: Sequence[int]) -> list[DistrictNode | None]:
-        rows = await self._read(lambda session: districts.districts_by_ids(session, ids))
-        return [DistrictNode.from_row(rows[pk]) if pk in rows else None for pk in ids]
+    async def _districts(self, ids: Sequence[Id]) -> list[District | None]:
+        rows = await self._read(lambda uow: districts.districts_by_ids(uow.session, ids))
+        return [rows.get(pk) for pk in ids]
 
-    async def _places(self, ids: Sequence[int]) -> list[PlaceNode | None]:
-        rows = await self._read(lambda session: places.places_by_ids(session, ids))
-        return [PlaceNode.from_row(rows[pk]) if pk in rows else None for pk in ids]
+    async def _places(self, ids: Sequence[Id]) -> list[Place | None]:
+        rows = await self._read(lambda uow: places.places_by_ids(uow.session, ids))
+        return [rows.get(pk) for pk in ids]
 
-    async def _images(self, place_ids: Sequence[int]) -> list[list[PlaceImageNode]]:
-        rows = await self._read(lambda session: places.images_for_places(session, place_ids))
-        return [[PlaceImageNode.from_row(image) for image in rows[pk]] for pk in place_ids]
+    async def _images(self, place_ids: Sequence[Id]) -> list[list[PlaceImage]]:
+        rows = await self._read(lambda uow: places.images_for_places(uow.session, place_ids))
+        return [rows[pk] for pk in place_ids]
 
-    async def _place_counts(self, district_ids: Sequence[int]) -> list[int]:
-        counts = await self._read(lambda session: districts.count_places(session, district_ids))
+    async def _place_counts(self, district_ids: Sequence[Id]) -> list[int]:
+        counts = await self._read(lambda uow: districts.count_places(uow.session, district_ids))
         return [counts[pk] for pk in district_ids]
 
-    def district_places(self, limit: int, after_id: int | None) -> DataLoader[int, list[PlaceNode]]:
+    def district_places(self, limit: int, after_id: Id | None) -> DataLoader[Id, list[Place]]:
         """Up to ``limit`` places per district id (after ``after_id``), one statement per batch."""
         key = (limit, after_id)
         if key not in self._district_places:
 
-            async def load(district_ids: Sequence[int]) -> list[list[PlaceNode]]:
+            async def load(district_ids: Sequence[Id]) -> list[list[Place]]:
                 rows = await self._read(
-                    lambda session: places.first_places_per_district(
-                        session, district_ids, limit=limit, after_id=after_id
+                    lambda uow: places.first_places_per_district(
+                        uow.session, district_ids, limit=limit, after_id=after_id
                     )
                 )
-                return [[PlaceNode.from_row(row) for row in rows[pk]] for pk in district_ids]
+                return [rows[pk] for pk in district_ids]
 
             self._district_places[key] = DataLoader(load)
         return self._district_places[key]
 
-    def prime_districts(self, nodes: Sequence[DistrictNode]) -> None:
-        for node in nodes:
-            self.district.prime(node.id, node)
+    def places_before(self, cursor: Id) -> DataLoader[Id, int]:
+        """How many places of each district come at or before ``cursor`` (one statement)."""
+        if cursor not in self._places_before:
 
-    def prime_places(self, nodes: Sequence[PlaceNode]) -> None:
-        for node in nodes:
-            self.place.prime(node.id, node)
+            async def load(district_ids: Sequence[Id]) -> list[int]:
+                counts = await self._read(
+                    lambda uow: districts.count_places(uow.session, district_ids, up_to=cursor)
+                )
+                return [counts[pk] for pk in district_ids]
+
+            self._places_before[cursor] = DataLoader(load)
+        return self._places_before[cursor]
+
+    def prime_districts(self, rows: Sequence[District]) -> None:
+        for row in rows:
+            assert row.id is not None
+            self.district.prime(Id(row.id), row)
+
+    def prime_places(self, rows: Sequence[Place]) -> None:
+        for row in rows:
+            assert row.id is not None
+            self.place.prime(Id(row.id), row)

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from citygraph.graphql.graphiql import find_assets_dir, graphiql_routes
+from citygraph.graphql.graphiql import find_assets_dir, graphiql_routes, render_graphiql_html
+from citygraph.graphql.http import GraphQLEndpoint, Refused, refusal_response
 from citygraph.graphql.schema import build_schema
-from citygraph.graphql.view import GraphQLView
 from citygraph.services import Services
 
 
 def build_routes(services: Services) -> list[BaseRoute]:
     settings = services.settings
-    assets_dir = find_assets_dir() if settings.graphiql_enabled else None
-    view = GraphQLView(build_schema(settings), services, assets_dir=assets_dir)
     routes: list[BaseRoute] = []
+    ide = None
     if settings.graphiql_enabled:
+        assets_dir = find_assets_dir()
         routes.extend(graphiql_routes(assets_dir))
-    routes.append(Route("/graphql", view, name="graphql"))
+
+        def ide(_request: Request) -> Response:
+            return HTMLResponse(render_graphiql_html(assets_dir=assets_dir))
+
+    endpoint = GraphQLEndpoint(build_schema(settings), services, ide=ide)
+    routes.append(Route("/graphql", endpoint, name="graphql"))
     return routes
+
+
+def refusal(status: int, message: str) -> Response:
+    """The request guard's refusal, as GraphQL over HTTP words it."""
+    return refusal_response(Refused(status, message))

@@ -7,7 +7,6 @@ live in ``citygraph.domain``.
 
 from __future__ import annotations
 
-import importlib
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -21,10 +20,11 @@ from strawberry.types.execution import ExecutionContext
 from citygraph import models
 from citygraph.config import Settings
 from citygraph.domain import districts, places
-from citygraph.domain.errors import InvalidInput
+from citygraph.domain.errors import FieldError
 from citygraph.domain.pagination import DEFAULT_PAGE_SIZE
+from citygraph.domain.parsers import parse_id
 from citygraph.domain.values import UNSET
-from citygraph.graphql import limits
+from citygraph.graphql import accounts, limits
 from citygraph.graphql.errors import log_unexpected
 from citygraph.graphql.scalars import SCALAR_MAP, Upload
 from citygraph.graphql.types import (
@@ -44,18 +44,19 @@ from citygraph.graphql.types import (
     described_mutation,
 )
 
-NOT_A_FILE = "The submitted data was not a file. Check the encoding type on the form."
-
 
 def _given(value: Any) -> Any:
-    """strawberry's UNSET (field left out) → the domain's UNSET; anything else unchanged."""
+    """strawberry's UNSET (field left out) -> the domain's UNSET; anything else unchanged."""
     return UNSET if value is strawberry.UNSET else value
 
 
-async def _read_upload(value: Any, field: str = "image") -> bytes:
+async def _upload(value: Any) -> Any:
+    """A multipart file's bytes; anything else is DRF's ``file.invalid`` for the form."""
+    if value is None or value is strawberry.UNSET:
+        return _given(value)
     if isinstance(value, UploadFile):
         return await value.read()
-    raise InvalidInput.single(field, NOT_A_FILE)
+    return FieldError("file.invalid")
 
 
 @strawberry.type
@@ -63,14 +64,18 @@ class PlacesQuery:
     @described_field(description="Every district, ordered by id.")
     async def districts(self, info: strawberry.Info) -> list[DistrictNode]:
         ctx = context(info)
-        rows = await ctx.read(districts.list_districts)
-        nodes = [DistrictNode.from_row(row) for row in rows]
-        ctx.loaders.prime_districts(nodes)
-        return nodes
+        rows = await ctx.read(lambda uow: districts.list_districts(uow.session))
+        ctx.loaders.prime_districts(rows)
+        return [DistrictNode.from_row(row) for row in rows]
 
     @described_field(description="A district by id, or null.")
-    async def district(self, info: strawberry.Info, id: int) -> DistrictNode | None:
-        return await context(info).loaders.district.load(id)
+    async def district(
+        self,
+        info: strawberry.Info,
+        id: Annotated[int, strawberry.argument(description="The district's id.")],
+    ) -> DistrictNode | None:
+        row = await context(info).loaders.district.load(parse_id(id))
+        return DistrictNode.from_row(row) if row else None
 
     @described_field(
         description="Places ordered by id, filtered by district, type and a case-insensitive "
@@ -79,25 +84,35 @@ class PlacesQuery:
     async def places(
         self,
         info: strawberry.Info,
-        district_id: int | None = None,
-        type: models.PlaceType | None = None,
-        search: str | None = None,
+        district_id: Annotated[
+            int | None, strawberry.argument(description="Only this district's places.")
+        ] = None,
+        type: Annotated[
+            models.PlaceType | None, strawberry.argument(description="Only places of this type.")
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Title contains this text (case-insensitive)."),
+        ] = None,
         first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = DEFAULT_PAGE_SIZE,
         after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
     ) -> PlaceConnection:
         ctx = context(info)
-        page = await ctx.read(
-            lambda session: places.search_places(
-                session, district_id=district_id, type=type, search=search, first=first, after=after
-            )
+        query = places.PlaceQuery.parse(
+            district_id=district_id, type=type, search=search, first=first, after=after
         )
-        connection = PlaceConnection.from_page(page)
-        ctx.loaders.prime_places([edge.node for edge in connection.edges])
-        return connection
+        page = await ctx.read(lambda uow: places.search_places(uow, query))
+        ctx.loaders.prime_places(page.items)
+        return PlaceConnection.from_page(page)
 
     @described_field(description="A place by id, or null.")
-    async def place(self, info: strawberry.Info, id: int) -> PlaceNode | None:
-        return await context(info).loaders.place.load(id)
+    async def place(
+        self,
+        info: strawberry.Info,
+        id: Annotated[int, strawberry.argument(description="The place's id.")],
+    ) -> PlaceNode | None:
+        row = await context(info).loaders.place.load(parse_id(id))
+        return PlaceNode.from_row(row) if row else None
 
     @described_field(
         description="Places within radiusMeters (great-circle, at most 100 km) of a point, "
@@ -106,170 +121,141 @@ class PlacesQuery:
     async def places_near(
         self,
         info: strawberry.Info,
-        latitude: Decimal,
-        longitude: Decimal,
-        radius_meters: float,
+        latitude: Annotated[Decimal, strawberry.argument(description="-90..90.")],
+        longitude: Annotated[Decimal, strawberry.argument(description="-180..180.")],
+        radius_meters: Annotated[
+            float, strawberry.argument(description="More than 0, at most 100000.")
+        ],
         first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = DEFAULT_PAGE_SIZE,
     ) -> list[NearbyPlace]:
         ctx = context(info)
-        found = await ctx.read(
-            lambda session: places.places_near(
-                session,
-                latitude=latitude,
-                longitude=longitude,
-                radius_meters=radius_meters,
-                first=first,
-            )
+        query = places.NearbyQuery.parse(
+            latitude=latitude, longitude=longitude, radius_meters=radius_meters, first=first
         )
-        nodes = [NearbyPlace(place=PlaceNode.from_row(row), distance_meters=d) for row, d in found]
-        ctx.loaders.prime_places([node.place for node in nodes])
-        return nodes
+        found = await ctx.read(lambda uow: places.places_near(uow, query))
+        ctx.loaders.prime_places([row for row, _ in found])
+        return [NearbyPlace(place=PlaceNode.from_row(row), distance_meters=d) for row, d in found]
 
 
 @strawberry.type
 class PlacesMutation:
-    @described_mutation(description="Staff only.")
+    @described_mutation(description="Staff only. The new district.")
     async def create_district(
         self, info: strawberry.Info, input: CreateDistrictInput
     ) -> DistrictNode | None:
         ctx = context(info)
-        image = await _read_upload(input.image) if input.image is not None else None
-        row = await ctx.write(
-            lambda session: districts.create_district(
-                session,
-                ctx.settings,
-                ctx.actor,
-                title=input.title,
-                abbreviation=input.abbreviation,
-                image=image,
-            )
+        form = districts.DistrictForm.parse(
+            title=input.title, abbreviation=input.abbreviation, image=await _upload(input.image)
         )
+        row = await ctx.write(lambda uow: districts.create_district(uow, form))
         return DistrictNode.from_row(row)
 
-    @described_mutation(description="Staff only.")
+    @described_mutation(description="Staff only. The changed district.")
     async def update_district(
-        self, info: strawberry.Info, id: int, input: UpdateDistrictInput
+        self,
+        info: strawberry.Info,
+        id: Annotated[int, strawberry.argument(description="The district's id.")],
+        input: UpdateDistrictInput,
     ) -> DistrictNode | None:
         ctx = context(info)
-        image: Any = _given(input.image)
-        if image is not UNSET and image is not None:
-            image = await _read_upload(image)
-        row = await ctx.write(
-            lambda session: districts.update_district(
-                session,
-                ctx.settings,
-                ctx.actor,
-                id,
-                title=_given(input.title),
-                abbreviation=_given(input.abbreviation),
-                image=image,
-            )
+        form = districts.DistrictForm.parse(
+            partial=True,
+            title=_given(input.title),
+            abbreviation=_given(input.abbreviation),
+            image=await _upload(input.image),
         )
+        row = await ctx.write(lambda uow: districts.update_district(uow, parse_id(id), form))
         return DistrictNode.from_row(row)
 
     @described_mutation(
         description="Staff only. Refused (CONFLICT) while the district has places. "
         "Returns the deleted id."
     )
-    async def delete_district(self, info: strawberry.Info, id: int) -> int | None:
-        ctx = context(info)
-        await ctx.write(
-            lambda session: districts.delete_district(session, ctx.settings, ctx.actor, id)
-        )
+    async def delete_district(
+        self,
+        info: strawberry.Info,
+        id: Annotated[int, strawberry.argument(description="The district's id.")],
+    ) -> int | None:
+        await context(info).write(lambda uow: districts.delete_district(uow, parse_id(id)))
         return id
 
-    @described_mutation(description="Staff only.")
+    @described_mutation(description="Staff only. The new place.")
     async def create_place(
         self, info: strawberry.Info, input: CreatePlaceInput
     ) -> PlaceNode | None:
-        ctx = context(info)
-        row = await ctx.write(
-            lambda session: places.create_place(
-                session,
-                ctx.settings,
-                ctx.actor,
-                title=input.title,
-                short_description=input.short_description,
-                full_description=input.full_description,
-                latitude=input.latitude,
-                longitude=input.longitude,
-                type=input.type,
-                district_id=input.district_id,
-            )
+        form = places.PlaceForm.parse(
+            title=input.title,
+            short_description=input.short_description,
+            full_description=input.full_description,
+            latitude=input.latitude,
+            longitude=input.longitude,
+            type=input.type,
+            district=input.district_id,
         )
+        row = await context(info).write(lambda uow: places.create_place(uow, form))
         return PlaceNode.from_row(row)
 
-    @described_mutation(description="Staff only.")
+    @described_mutation(description="Staff only. The changed place.")
     async def update_place(
-        self, info: strawberry.Info, id: int, input: UpdatePlaceInput
+        self,
+        info: strawberry.Info,
+        id: Annotated[int, strawberry.argument(description="The place's id.")],
+        input: UpdatePlaceInput,
     ) -> PlaceNode | None:
-        ctx = context(info)
-        row = await ctx.write(
-            lambda session: places.update_place(
-                session,
-                ctx.settings,
-                ctx.actor,
-                id,
-                title=_given(input.title),
-                short_description=_given(input.short_description),
-                full_description=_given(input.full_description),
-                latitude=_given(input.latitude),
-                longitude=_given(input.longitude),
-                type=_given(input.type),
-                district_id=_given(input.district_id),
-            )
+        form = places.PlaceForm.parse(
+            partial=True,
+            title=_given(input.title),
+            short_description=_given(input.short_description),
+            full_description=_given(input.full_description),
+            latitude=_given(input.latitude),
+            longitude=_given(input.longitude),
+            type=_given(input.type),
+            district=_given(input.district_id),
         )
+        row = await context(info).write(lambda uow: places.update_place(uow, parse_id(id), form))
         return PlaceNode.from_row(row)
 
     @described_mutation(
         description="Staff only. Deletes the place's images too (rows, then files). "
         "Returns the deleted id."
     )
-    async def delete_place(self, info: strawberry.Info, id: int) -> int | None:
-        ctx = context(info)
-        await ctx.write(lambda session: places.delete_place(session, ctx.settings, ctx.actor, id))
+    async def delete_place(
+        self,
+        info: strawberry.Info,
+        id: Annotated[int, strawberry.argument(description="The place's id.")],
+    ) -> int | None:
+        await context(info).write(lambda uow: places.delete_place(uow, parse_id(id)))
         return id
 
     @described_mutation(
         description="Staff only. A multipart request (GraphQL multipart request spec) carrying "
-        "a JPEG, PNG or WebP file."
+        "a JPEG, PNG or WebP file. The new image."
     )
     async def add_place_image(
-        self, info: strawberry.Info, place_id: int, image: Upload
+        self,
+        info: strawberry.Info,
+        place_id: Annotated[int, strawberry.argument(description="The place's id.")],
+        image: Annotated[Upload, strawberry.argument(description="The image file.")],
     ) -> PlaceImageNode | None:
-        ctx = context(info)
-        data = await _read_upload(image)
-        row = await ctx.write(
-            lambda session: places.add_place_image(session, ctx.settings, ctx.actor, place_id, data)
+        data = await _upload(image)
+        row = await context(info).write(
+            lambda uow: places.add_place_image(uow, parse_id(place_id), data)
         )
         return PlaceImageNode.from_row(row)
 
     @described_mutation(description="Staff only. Returns the deleted id.")
-    async def delete_place_image(self, info: strawberry.Info, id: int) -> int | None:
-        ctx = context(info)
-        await ctx.write(
-            lambda session: places.delete_place_image(session, ctx.settings, ctx.actor, id)
-        )
+    async def delete_place_image(
+        self,
+        info: strawberry.Info,
+        id: Annotated[int, strawberry.argument(description="The image's id.")],
+    ) -> int | None:
+        await context(info).write(lambda uow: places.delete_place_image(uow, parse_id(id)))
         return id
 
 
-def _account_types() -> tuple[list[type], list[type]]:
-    """``AccountQuery``/``AccountMutation`` from ``graphql/accounts.py`` once it exists."""
-    try:
-        module = importlib.import_module("citygraph.graphql.accounts")
-    except ModuleNotFoundError as exc:
-        if exc.name != "citygraph.graphql.accounts":
-            raise
-        return [], []
-    queries = [module.AccountQuery] if hasattr(module, "AccountQuery") else []
-    mutations = [module.AccountMutation] if hasattr(module, "AccountMutation") else []
-    return queries, mutations
-
-
 def _root_types() -> tuple[type, type]:
-    account_queries, account_mutations = _account_types()
-    query = merge_types("Query", (PlacesQuery, *account_queries))
-    mutation = merge_types("Mutation", (PlacesMutation, *account_mutations))
+    query = merge_types("Query", (PlacesQuery, accounts.AccountQuery))
+    mutation = merge_types("Mutation", (PlacesMutation, accounts.AccountMutation))
     return query, mutation
 
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from citygraph.services import get_services
+from citygraph.web.state import get_services
 
 log = logging.getLogger(__name__)
 READY_TIMEOUT_SECONDS = 3.0

@@ -16,11 +16,13 @@ from starlette.requests import Request
 
 from citygraph.admin.forms import AdminFormError, form_error
 from citygraph.config import Settings
-from citygraph.db import session_scope
 from citygraph.domain import media
 from citygraph.domain.errors import DomainError, InvalidInput, NotAuthenticated
+from citygraph.domain.parsers import Id, parse_id
+from citygraph.domain.unit import UnitOfWork, unit_of_work
 from citygraph.models import User
 from citygraph.services import Services
+from citygraph.web.state import client_address
 
 ADMIN_USER = "citygraph_admin_user"
 
@@ -33,12 +35,9 @@ def admin_user(request: Request) -> User:
     return user
 
 
-def parse_pk(value: object) -> int:
+def parse_pk(value: object) -> Id:
     """A primary key from the URL; anything else is a 'not found' for the domain to report."""
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
+    return parse_id(str(value))
 
 
 class DomainModelView(ModelView):
@@ -99,11 +98,17 @@ class DomainModelView(ModelView):
         raise HTTPException(status_code=404)
 
     @asynccontextmanager
-    async def write(self, aliases: Mapping[str, str] | None = None) -> AsyncIterator[AsyncSession]:
-        """One transaction for a domain write; domain errors become form errors."""
+    async def write(
+        self, request: Request, aliases: Mapping[str, str] | None = None
+    ) -> AsyncIterator[UnitOfWork]:
+        """One unit of work for a domain write, acted by the signed-in staff user; domain
+        errors become form errors."""
+        actor = admin_user(request)
         try:
-            async with session_scope(self.services.sessions) as session:
-                yield session
+            async with unit_of_work(
+                self.services, actor=actor, client_address=client_address(request)
+            ) as uow:
+                yield uow
         except InvalidInput as exc:
             raise form_error(exc, aliases) from exc
         except DomainError as exc:

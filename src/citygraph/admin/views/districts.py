@@ -11,8 +11,9 @@ from starlette.requests import Request
 from wtforms import StringField
 
 from citygraph.admin.forms import DomainForm, ImageField, control, upload_bytes
-from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk
+from citygraph.admin.views.base import DomainModelView, parse_pk
 from citygraph.domain import districts
+from citygraph.domain.parsers import Id, parse_id
 from citygraph.domain.values import UNSET
 from citygraph.models import District
 
@@ -56,13 +57,13 @@ class DistrictAdmin(DomainModelView, model=District):
             return Markup('<a href="{}">{}</a>').format(url, count)
         return None
 
-    async def _load_counts(self, request: Request, ids: builtins.list[int]) -> None:
+    async def _load_counts(self, request: Request, ids: builtins.list[Id]) -> None:
         async with self.read() as session:
             setattr(request.state, PLACE_COUNTS, await districts.count_places(session, ids))
 
     async def list(self, request: Request) -> Pagination:
         pagination: Pagination = await super().list(request)
-        await self._load_counts(request, [row.id for row in pagination.rows])
+        await self._load_counts(request, [parse_id(row.id) for row in pagination.rows])
         return pagination
 
     async def details_context(self, request: Request) -> dict[str, Any]:
@@ -82,34 +83,26 @@ class DistrictAdmin(DomainModelView, model=District):
         return DistrictForm
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> District:
-        image = await upload_bytes(data.get("image"), self.settings.max_upload_bytes)
-        async with self.write() as session:
-            return await districts.create_district(
-                session,
-                self.settings,
-                admin_user(request),
-                title=data.get("title"),
-                abbreviation=data.get("abbreviation") or "",
-                image=image,
-            )
+        form = districts.DistrictForm.parse(
+            title=data.get("title"),
+            abbreviation=data.get("abbreviation") or "",
+            image=await upload_bytes(data.get("image"), self.settings.max_upload_bytes),
+        )
+        async with self.write(request) as uow:
+            return await districts.create_district(uow, form)
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> District:
         upload = await upload_bytes(data.get("image"), self.settings.max_upload_bytes)
         remove = bool((await request.form()).get("image_clear"))
-        image = upload if upload is not None else (None if remove else UNSET)
-        async with self.write() as session:
-            return await districts.update_district(
-                session,
-                self.settings,
-                admin_user(request),
-                parse_pk(pk),
-                title=data.get("title"),
-                abbreviation=data.get("abbreviation") or "",
-                image=image,
-            )
+        form = districts.DistrictForm.parse(
+            partial=True,
+            title=data.get("title"),
+            abbreviation=data.get("abbreviation") or "",
+            image=upload if upload is not None else (None if remove else UNSET),
+        )
+        async with self.write(request) as uow:
+            return await districts.update_district(uow, parse_pk(pk), form)
 
     async def delete_model(self, request: Request, pk: Any) -> None:
-        async with self.write() as session:
-            await districts.delete_district(
-                session, self.settings, admin_user(request), parse_pk(pk)
-            )
+        async with self.write(request) as uow:
+            await districts.delete_district(uow, parse_pk(pk))

@@ -8,7 +8,6 @@ of the page's rows are fetched in one statement each.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 from markupsafe import Markup
@@ -16,19 +15,17 @@ from sqladmin.filters import ForeignKeyFilter, StaticValuesFilter
 from sqladmin.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from wtforms import SelectField, StringField, TextAreaField
 
 from citygraph.admin.forms import DomainForm, ImagesField, control, uploads_bytes
-from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk
+from citygraph.admin.views.base import DomainModelView, parse_pk
 from citygraph.admin.views.districts import thumbnail
-from citygraph.domain import media, places
+from citygraph.domain import places
 from citygraph.domain.districts import districts_by_ids, list_districts
-from citygraph.domain.errors import FieldErrors, InvalidInput, NotFound
+from citygraph.domain.parsers import parse_id
 from citygraph.domain.values import UNSET
 from citygraph.models import District, Place, PlaceImage, PlaceType
-from citygraph.security.permissions import Actor
 
 DISTRICTS = "citygraph_districts"
 IMAGES = "citygraph_place_images"
@@ -39,13 +36,12 @@ TYPE_LABELS = {
     PlaceType.TEMPLE: "Temple",
     PlaceType.MONUMENT: "Monument",
 }
-NO_SUCH_PLACE = "Enter the id of an existing place."
 # Domain field name -> form field name.
 ALIASES = {"district": "district_id", "image": "new_images"}
 
 
-def _blank_as_none(value: object) -> object:
-    return None if value is None or (isinstance(value, str) and not value.strip()) else value
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 class PlaceAdmin(DomainModelView, model=Place):
@@ -104,9 +100,8 @@ class PlaceAdmin(DomainModelView, model=Place):
 
     def search_query(self, stmt: Select[Any], term: str) -> Select[Any]:
         """Title contains the term in any letter case and alphabet (as the APIs search)."""
-        # ``title_contains`` only asks the session for its dialect; this one never connects.
-        dialect_only = AsyncSession(bind=self.services.engine)
-        condition: ColumnElement[bool] = places.title_contains(dialect_only, term.strip())
+        dialect = self.services.engine.dialect.name
+        condition: ColumnElement[bool] = places.title_contains(dialect, term.strip())
         if term.strip().isdigit():
             condition = or_(condition, col(Place.id) == int(term.strip()))
         return stmt.where(condition)
@@ -141,10 +136,10 @@ class PlaceAdmin(DomainModelView, model=Place):
         self, request: Request, rows: builtins.list[Place], *, images: bool
     ) -> None:
         async with self.read() as session:
-            found = await districts_by_ids(session, [row.district_id for row in rows])
+            found = await districts_by_ids(session, [parse_id(row.district_id) for row in rows])
             setattr(request.state, DISTRICTS, found)
             if images:
-                ids = [row.id for row in rows if row.id is not None]
+                ids = [parse_id(row.id) for row in rows]
                 setattr(request.state, IMAGES, await places.images_for_places(session, ids))
 
     async def list(self, request: Request) -> Pagination:
@@ -202,92 +197,40 @@ class PlaceAdmin(DomainModelView, model=Place):
 
         return PlaceForm
 
-    def _image_problems(self, uploads: builtins.list[bytes]) -> builtins.list[str]:
-        """Every new image is validated before anything is written (the domain checks again)."""
-        problems: builtins.list[str] = []
-        for upload in uploads:
-            try:
-                media.validate_image(self.settings, upload)
-            except InvalidInput as exc:
-                problems.extend(message for messages in exc.fields.values() for message in messages)
-        return problems
-
-    async def _save_with_images(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        save: Awaitable[Place],
-        uploads: builtins.list[bytes],
-        image_problems: builtins.list[str],
-    ) -> Place:
-        """Await the domain's create/update, then add the new images; the field errors and the
-        image problems are reported together, and nothing is added while there are any."""
-        try:
-            place = await save
-        except InvalidInput as exc:
-            if image_problems:
-                raise InvalidInput({**exc.fields, "image": image_problems}) from exc
-            raise
-        if image_problems:
-            raise InvalidInput({"image": image_problems})
-        assert place.id is not None
-        for upload in uploads:
-            await places.add_place_image(session, self.settings, actor, place.id, upload)
-        return place
+    def _form(
+        self, data: dict[str, Any], uploads: builtins.list[bytes], *, partial: bool
+    ) -> places.PlaceForm:
+        """The submitted form as the domain's ``PlaceForm``; creating, a blank required field
+        is not given (``required``, as the APIs say)."""
+        values: dict[str, object] = {
+            "title": data.get("title", UNSET),
+            "short_description": data.get("short_description") or "",
+            "full_description": data.get("full_description") or "",
+            "latitude": data.get("latitude", UNSET),
+            "longitude": data.get("longitude", UNSET),
+            "type": data.get("type") or (UNSET if partial else PlaceType.UNIQUE_PLACE),
+            "district": data.get("district_id", UNSET),
+            "images": tuple(uploads),
+        }
+        if not partial:
+            values = {key: UNSET if _blank(value) else value for key, value in values.items()}
+        return places.PlaceForm.parse(partial=partial, **values)
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> Place:
         uploads = await uploads_bytes(data.get("new_images"), self.settings.max_upload_bytes)
-        image_problems = self._image_problems(uploads)
-        actor = admin_user(request)
-        async with self.write(ALIASES) as session:
-            return await self._save_with_images(
-                session,
-                actor,
-                places.create_place(
-                    session,
-                    self.settings,
-                    actor,
-                    title=data.get("title"),
-                    short_description=data.get("short_description") or "",
-                    full_description=data.get("full_description") or "",
-                    latitude=_blank_as_none(data.get("latitude")),  # type: ignore[arg-type]
-                    longitude=_blank_as_none(data.get("longitude")),  # type: ignore[arg-type]
-                    type=data.get("type") or PlaceType.UNIQUE_PLACE,
-                    district_id=_blank_as_none(data.get("district_id")),  # type: ignore[arg-type]
-                ),
-                uploads,
-                image_problems,
-            )
+        form = self._form(data, uploads, partial=False)
+        async with self.write(request, ALIASES) as uow:
+            return await places.create_place(uow, form)
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Place:
         uploads = await uploads_bytes(data.get("new_images"), self.settings.max_upload_bytes)
-        image_problems = self._image_problems(uploads)
-        place_id = parse_pk(pk)
-        actor = admin_user(request)
-        async with self.write(ALIASES) as session:
-            return await self._save_with_images(
-                session,
-                actor,
-                places.update_place(
-                    session,
-                    self.settings,
-                    actor,
-                    place_id,
-                    title=data.get("title", UNSET),
-                    short_description=data.get("short_description") or "",
-                    full_description=data.get("full_description") or "",
-                    latitude=data.get("latitude", UNSET),
-                    longitude=data.get("longitude", UNSET),
-                    type=data.get("type", UNSET),
-                    district_id=data.get("district_id", UNSET),
-                ),
-                uploads,
-                image_problems,
-            )
+        form = self._form(data, uploads, partial=True)
+        async with self.write(request, ALIASES) as uow:
+            return await places.update_place(uow, parse_pk(pk), form)
 
     async def delete_model(self, request: Request, pk: Any) -> None:
-        async with self.write() as session:
-            await places.delete_place(session, self.settings, admin_user(request), parse_pk(pk))
+        async with self.write(request) as uow:
+            await places.delete_place(uow, parse_pk(pk))
 
 
 class PlaceImageAdmin(DomainModelView, model=PlaceImage):
@@ -336,28 +279,11 @@ class PlaceImageAdmin(DomainModelView, model=PlaceImage):
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> PlaceImage:
         uploads = await uploads_bytes(data.get("image"), self.settings.max_upload_bytes)
-        raw_place = str(data.get("place_id") or "").strip()
-        actor = admin_user(request)
-        async with self.write() as session:
-            errors = FieldErrors()
-            if not raw_place.isdigit():
-                errors.add("place_id", NO_SUCH_PLACE)
-            if not uploads:
-                errors.add("image", media.EMPTY_FILE)
-            errors.raise_if_any()
-            image: PlaceImage | None = None
-            for upload in uploads:
-                try:
-                    image = await places.add_place_image(
-                        session, self.settings, actor, int(raw_place), upload
-                    )
-                except NotFound as exc:
-                    raise InvalidInput.single("place_id", NO_SUCH_PLACE) from exc
-        assert image is not None
-        return image
+        form = places.NewImages.parse(place=data.get("place_id") or None, images=tuple(uploads))
+        async with self.write(request, {"place": "place_id"}) as uow:
+            images = await places.add_place_images(uow, form)
+        return images[-1]
 
     async def delete_model(self, request: Request, pk: Any) -> None:
-        async with self.write() as session:
-            await places.delete_place_image(
-                session, self.settings, admin_user(request), parse_pk(pk)
-            )
+        async with self.write(request) as uow:
+            await places.delete_place_image(uow, parse_pk(pk))

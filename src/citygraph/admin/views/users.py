@@ -15,23 +15,21 @@ from markupsafe import Markup
 from sqladmin import action
 from sqladmin.filters import BooleanFilter
 from sqladmin.flash import flash
-from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from wtforms import BooleanField, PasswordField
 
-from citygraph.admin.forms import CHECKBOX, AdminFormError, DomainForm, control
-from citygraph.admin.views.base import DomainModelView, admin_user, parse_pk
+from citygraph.admin.forms import CHECKBOX, AdminFormError, DomainForm, control, form_error
+from citygraph.admin.views.base import DomainModelView, parse_pk
 from citygraph.domain import accounts
 from citygraph.domain.errors import DomainError, InvalidInput
+from citygraph.domain.parsers import Id
+from citygraph.domain.policy import AccountAction
+from citygraph.domain.unit import UnitOfWork
 from citygraph.models import User
-from citygraph.security.permissions import Actor
 
-NOT_YOURSELF = accounts.CANNOT_DEACTIVATE_YOURSELF
-PASSWORDS_DIFFER = "The two password fields didn’t match."
-
-# ``accounts.set_active_by_id`` / ``accounts.set_staff``: (session, actor, user id, new value)
-UserSwitch = Callable[[AsyncSession, Actor, int, bool], Awaitable[User]]
+# ``accounts.set_active`` / ``accounts.set_staff``: (unit, account id, new value)
+UserSwitch = Callable[[UnitOfWork, Id, bool], Awaitable[User]]
 
 
 class UserAdmin(DomainModelView, model=User):
@@ -95,49 +93,36 @@ class UserAdmin(DomainModelView, model=User):
         return UserForm
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> User:
-        actor = admin_user(request)
         user_id = parse_pk(pk)
         new_password = str(data.get("new_password") or "")
-        async with self.write() as session:
-            if new_password != str(data.get("new_password_again") or ""):
-                raise InvalidInput.single("new_password_again", PASSWORDS_DIFFER)
-            user = await session.get(User, user_id)
-            if user is None:
-                raise AdminFormError(f"No user with id {user_id}.")
+        if new_password != str(data.get("new_password_again") or ""):
+            raise form_error(InvalidInput.single("new_password_again", "password_mismatch"))
+        async with self.write(request) as uow:
+            user = await accounts.load_account(uow, user_id, AccountAction.VIEW)
             want_active = bool(data.get("is_active"))
             want_staff = bool(data.get("is_staff"))
             if want_active != user.is_active:
-                user = await accounts.set_active_by_id(session, actor, user_id, want_active)
+                user = await accounts.set_active(uow, user_id, want_active)
             if want_staff != user.is_staff:
-                user = await accounts.set_staff(session, actor, user_id, want_staff)
+                user = await accounts.set_staff(uow, user_id, want_staff)
             if new_password:
-                user = await accounts.set_password(
-                    session, self.settings, actor, user_id, new_password
-                )
+                form = accounts.NewPassword.parse(new_password=new_password)
+                user = await accounts.set_password(uow, user_id, form)
         return user
 
     # --- actions on the selected accounts ------------------------------------------------
 
     async def _apply(
-        self,
-        request: Request,
-        switch: UserSwitch,
-        value: bool,
-        done: str,
-        *,
-        self_refusal: str = "",
+        self, request: Request, switch: UserSwitch, value: bool, done: str
     ) -> Response:
-        actor = admin_user(request)
         ids = [parse_pk(pk) for pk in request.query_params.get("pks", "").split(",") if pk]
         if not ids:
             flash(request, "Select at least one account first.", "warning")
-        elif self_refusal and actor.id in ids:
-            flash(request, self_refusal, "danger")
         else:
             try:
-                async with self.write() as session:
+                async with self.write(request) as uow:
                     for user_id in ids:
-                        await switch(session, actor, user_id, value)
+                        await switch(uow, user_id, value)
             except (AdminFormError, DomainError) as exc:
                 flash(request, str(exc), "danger")
             else:
@@ -155,13 +140,11 @@ class UserAdmin(DomainModelView, model=User):
 
     @action(name="activate", label="Activate")
     async def activate(self, request: Request) -> Response:
-        return await self._apply(request, accounts.set_active_by_id, True, "activated")
+        return await self._apply(request, accounts.set_active, True, "activated")
 
     @action(name="deactivate", label="Deactivate")
     async def deactivate(self, request: Request) -> Response:
-        return await self._apply(
-            request, accounts.set_active_by_id, False, "deactivated", self_refusal=NOT_YOURSELF
-        )
+        return await self._apply(request, accounts.set_active, False, "deactivated")
 
     @action(name="grant-staff", label="Grant staff status")
     async def grant_staff(self, request: Request) -> Response:
@@ -169,10 +152,4 @@ class UserAdmin(DomainModelView, model=User):
 
     @action(name="revoke-staff", label="Revoke staff status")
     async def revoke_staff(self, request: Request) -> Response:
-        return await self._apply(
-            request,
-            accounts.set_staff,
-            False,
-            "no longer staff",
-            self_refusal=accounts.NOT_YOURSELF,
-        )
+        return await self._apply(request, accounts.set_staff, False, "no longer staff")

@@ -18,6 +18,7 @@ from citygraph.config import Settings
 from citygraph.graphql import routes as graphql_routes
 from citygraph.services import Services
 from citygraph.web import health, home
+from citygraph.web.guard import ADMIN_FILES, Face, RequestGuard
 from citygraph.web.middleware import RequestIdMiddleware
 
 
@@ -33,7 +34,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         finally:
             await services.aclose()
 
-    middleware = [Middleware(RequestIdMiddleware)]
+    faces = [
+        Face(("/graphql",), files=1, refuse=graphql_routes.refusal),
+        Face(("/admin",), files=ADMIN_FILES, refuse=admin.refusal),
+        Face((), files=1, refuse=compat.routes.refusal),
+    ]
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(RequestGuard, settings=settings, faces=faces),
+    ]
     if settings.allowed_hosts != ["*"]:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts))
     if settings.cors_origins:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "citygraph-development-secret-key-do-not-use-in-production"
@@ -94,8 +94,13 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(
         default=2000, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_TOKENS"
     )
-    graphql_max_body_bytes: int = Field(
-        default=1_000_000, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_BODY_BYTES"
+    # Every face: JSON and form bodies (multipart: plus the upload limit per accepted file).
+    max_body_bytes: int = Field(
+        default=1_000_000,
+        gt=0,
+        validation_alias=AliasChoices(
+            "CITYGRAPH_MAX_BODY_BYTES", "CITYGRAPH_GRAPHQL_MAX_BODY_BYTES"
+        ),
     )
     graphiql: bool | None = Field(default=None, validation_alias="CITYGRAPH_GRAPHIQL")
     introspection: bool | None = Field(default=None, validation_alias="CITYGRAPH_INTROSPECTION")

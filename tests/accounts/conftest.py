@@ -123,7 +123,7 @@ async def make_user(
 
 LOGIN = """
 mutation Login($u: String!, $p: String!) {
-  tokenCreate(username: $u, password: $p) { access refresh }
+  createToken(username: $u, password: $p) { access refresh }
 }
 """
 
@@ -133,5 +133,5 @@ async def login(
 ) -> dict[str, str]:
     body = await gql(client, LOGIN, {"u": username, "p": password})
     assert "errors" not in body, body
-    pair: dict[str, str] = body["data"]["tokenCreate"]
+    pair: dict[str, str] = body["data"]["createToken"]
     return pair

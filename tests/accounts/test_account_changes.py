@@ -18,7 +18,7 @@ from tests.accounts.conftest import (
 )
 
 ME = "{ me { id username email isActive } }"
-UPDATE_ME = "mutation($e: String!) { updateMe(email: $e) { username email isActive } }"
+CHANGE_EMAIL = "mutation($e: String!) { changeEmail(email: $e) { username email isActive } }"
 DELETE = "mutation($p: String!) { deleteAccount(currentPassword: $p) }"
 RENAME = (
     "mutation($p: String!, $n: String!) "
@@ -35,22 +35,22 @@ USERNAME_LINK = re.compile(
 )
 
 
-async def test_update_me_deactivates_and_mails_the_new_address(
+async def test_change_email_deactivates_and_mails_the_new_address(
     client: httpx.AsyncClient, services: Services, outbox: Outbox
 ) -> None:
     await make_user(services, "erin", email="erin@example.com")
     token = (await login(client, "erin"))["access"]
-    same = await gql(client, UPDATE_ME, {"e": "erin@example.com"}, token=token)
-    assert same["data"]["updateMe"] == {
+    same = await gql(client, CHANGE_EMAIL, {"e": "erin@example.com"}, token=token)
+    assert same["data"]["changeEmail"] == {
         "username": "erin",
         "email": "erin@example.com",
         "isActive": True,
     }
     assert outbox.messages == []
-    bad = await gql(client, UPDATE_ME, {"e": "nope"}, token=token)
+    bad = await gql(client, CHANGE_EMAIL, {"e": "nope"}, token=token)
     assert first_error(bad)["extensions"]["fields"] == {"email": ["Enter a valid email address."]}
-    changed = await gql(client, UPDATE_ME, {"e": " erin@new.example.com "}, token=token)
-    assert changed["data"]["updateMe"] == {
+    changed = await gql(client, CHANGE_EMAIL, {"e": " erin@new.example.com "}, token=token)
+    assert changed["data"]["changeEmail"] == {
         "username": "erin",
         "email": "erin@new.example.com",
         "isActive": False,
@@ -61,7 +61,9 @@ async def test_update_me_deactivates_and_mails_the_new_address(
     activate = "mutation($u: String!, $t: String!) { activateAccount(uid: $u, token: $t) { id } }"
     assert "errors" not in await gql(client, activate, {"u": uid, "t": activation})
     assert (await gql(client, ME, token=token))["data"]["me"]["isActive"] is True
-    assert error_codes(await gql(client, UPDATE_ME, {"e": "x@example.com"})) == ["UNAUTHENTICATED"]
+    assert error_codes(await gql(client, CHANGE_EMAIL, {"e": "x@example.com"})) == [
+        "UNAUTHENTICATED"
+    ]
 
 
 async def test_change_username_and_list_users(

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from citygraph.config import Settings
-from citygraph.domain.errors import TokenInvalid
+from citygraph.domain.messages import render
 from citygraph.security import jwt
 from tests.support.tokens import simplejwt_token
 
@@ -39,13 +39,13 @@ def test_our_tokens_have_the_simplejwt_layout() -> None:
 
 
 @pytest.mark.parametrize(
-    ("token", "message"),
+    ("token", "reason"),
     [
         (lambda: simplejwt_token(1, token_type="refresh"), jwt.WRONG_TYPE),
-        (lambda: simplejwt_token(1, token_type="access", ttl=-5), jwt.INVALID_OR_EXPIRED),
+        (lambda: simplejwt_token(1, token_type="access", ttl=-5), jwt.INVALID),
         (
             lambda: simplejwt_token(1, token_type="access", key="another-key" * 4),
-            jwt.INVALID_OR_EXPIRED,
+            jwt.INVALID,
         ),
         (
             lambda: pyjwt.encode(
@@ -53,21 +53,26 @@ def test_our_tokens_have_the_simplejwt_layout() -> None:
                 None,  # type: ignore[arg-type]
                 algorithm="none",
             ),
-            jwt.INVALID_OR_EXPIRED,
+            jwt.INVALID,
         ),
-        (lambda: "garbage", jwt.INVALID_OR_EXPIRED),
+        (lambda: "garbage", jwt.INVALID),
         (
             lambda: pyjwt.encode(
                 {"token_type": "access", "exp": 2**40, "jti": "x"}, SECRET, algorithm="HS256"
             ),
-            jwt.INVALID_OR_EXPIRED,
+            jwt.INVALID,
         ),
     ],
 )
-def test_rejections(token: object, message: str) -> None:
-    with pytest.raises(TokenInvalid) as caught:
+def test_rejections(token: object, reason: str) -> None:
+    with pytest.raises(jwt.BadToken) as caught:
         jwt.decode(hs256(), token(), "access")  # type: ignore[operator]
-    assert caught.value.message == message
+    assert caught.value.reason == reason
+
+
+def test_rejection_reasons_are_simplejwts_messages() -> None:
+    assert render(jwt.INVALID) == "Token is invalid or expired"
+    assert render(jwt.WRONG_TYPE) == "Token has wrong type"
 
 
 def test_es256_with_key_files(tmp_path: Path) -> None:
@@ -94,7 +99,7 @@ def test_es256_with_key_files(tmp_path: Path) -> None:
     token = jwt.encode(settings, "access", 5)
     assert jwt.decode(settings, token, "access").user_id == 5
     # An HS256 token signed with the secret is refused when ES256 is configured.
-    with pytest.raises(TokenInvalid):
+    with pytest.raises(jwt.BadToken):
         jwt.decode(settings, simplejwt_token(5, token_type="access"), "access")
 
 
@@ -103,5 +108,5 @@ def test_untyped_decode_accepts_both_types() -> None:
         assert (
             jwt.decode_untyped(hs256(), simplejwt_token(1, token_type=token_type))["user_id"] == 1
         )
-    with pytest.raises(TokenInvalid):
+    with pytest.raises(jwt.BadToken):
         jwt.decode_untyped(hs256(), simplejwt_token(1, token_type="access", ttl=-1))

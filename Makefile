@@ -38,6 +38,8 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/deptry .
 
 bench: install-test
 	$(BIN)/python -m tests.benchmarks.login_contention

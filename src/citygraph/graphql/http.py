@@ -33,7 +33,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -46,6 +45,7 @@ from citygraph.graphql.context import GraphQLContext
 from citygraph.graphql.schema import CitygraphSchema
 from citygraph.models import User
 from citygraph.services import Services
+from citygraph.web.guard import media_type
 from citygraph.web.state import client_address
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -217,9 +217,9 @@ async def read_operation(request: Request) -> Operation:
     """The request's GraphQL parameters, or ``Refused`` with GraphQL over HTTP's status."""
     if request.method == "GET":
         return _from_query_string(request)
-    mime, params = parse_content_type(request.headers.get("content-type", ""))
+    mime, charset = media_type(request.headers)
     if mime == APPLICATION_JSON:
-        if params.get("charset", "utf-8").lower() not in _UTF8:
+        if (charset or "utf-8") not in _UTF8:
             raise Refused(415, "Unsupported charset: use utf-8")
         return _operation(_json(await request.body(), "request body"))
     if mime == MULTIPART:

@@ -2,11 +2,13 @@
 
 Every request with a body passes here before any face reads it:
 
-- **size**: a body larger than its limit is refused with 413 — at once when ``Content-Length``
-  says so, otherwise as soon as the bytes read exceed it (chunked uploads), so nothing large is
-  ever held or parsed. Limits: ``CITYGRAPH_MAX_BODY_BYTES`` for JSON and form bodies; with
-  multipart, plus ``CITYGRAPH_MAX_UPLOAD_BYTES`` per file a face accepts (one for REST and
-  GraphQL, ``ADMIN_FILES`` for the admin's forms);
+- **size**: a body larger than its limit is refused with 413 before the face reads a byte of
+  it: at once when ``Content-Length`` says so (the server holds the client to that length), and
+  a body without one (chunked) is read ahead — spooled to disk past 1 MB — and refused as soon
+  as it passes the limit, so nothing large is ever held or parsed. Limits:
+  ``CITYGRAPH_MAX_BODY_BYTES`` for JSON and form bodies; with multipart, plus
+  ``CITYGRAPH_MAX_UPLOAD_BYTES`` per file a face accepts (one for REST and GraphQL,
+  ``ADMIN_FILES`` for the admin's forms);
 - **decoding**: a JSON body must decode in its declared charset (UTF-8 when none is given);
   invalid bytes or an unknown charset are refused with 400.
 
@@ -20,8 +22,10 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from tempfile import SpooledTemporaryFile
 from typing import Final
 
+import anyio.to_thread
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,7 +34,9 @@ from citygraph.config import Settings
 
 #: Files one admin form may carry (a place with its new images).
 ADMIN_FILES: Final = 10
-_NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SPOOL_IN_MEMORY = 1 << 20
+_CHUNK = 1 << 16
 
 Refuse = Callable[[int, str], Response]
 
@@ -121,21 +127,18 @@ class RequestGuard:
                 await face.refuse(400, problem)(scope, receive, send)
                 return
             receive = _replay(body, receive)
-        else:
-            receive = _counted(receive, limit)
-        started = False
-
-        async def send_tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_tracked)
-        except BodyTooLarge:
-            if started:
-                raise
-            await face.refuse(413, too_large)(scope, receive, send)
+        elif not declared.isdigit():
+            try:
+                spool = await _spool(receive, limit)
+            except BodyTooLarge:
+                await face.refuse(413, too_large)(scope, receive, send)
+                return
+            try:
+                await self.app(scope, _replay_spool(spool, receive), send)
+            finally:
+                spool.close()
+            return
+        await self.app(scope, receive, send)
 
 
 async def _read_all(receive: Receive, limit: int) -> bytes:
@@ -169,17 +172,40 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _counted(receive: Receive, limit: int) -> Receive:
-    """``receive`` that raises ``BodyTooLarge`` once more than ``limit`` bytes have come."""
-    seen = 0
-
-    async def counted() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
+async def _spool(receive: Receive, limit: int) -> SpooledTemporaryFile[bytes]:
+    """Read a body of unknown length ahead, up to ``limit`` bytes (on disk past 1 MB)."""
+    # Closed by the guard once the face is done with it, or here on failure.
+    spool: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
+    size = 0
+    try:
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
                 raise BodyTooLarge
-        return message
+            await anyio.to_thread.run_sync(spool.write, chunk)
+            if not message.get("more_body", False):
+                break
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
 
-    return counted
+
+def _replay_spool(spool: SpooledTemporaryFile[bytes], receive: Receive) -> Receive:
+    """``receive`` that hands out a spooled body in chunks, then defers to the server."""
+    done = False
+
+    async def replay() -> Message:
+        nonlocal done
+        if done:
+            return await receive()
+        chunk = await anyio.to_thread.run_sync(spool.read, _CHUNK)
+        done = len(chunk) < _CHUNK
+        return {"type": "http.request", "body": chunk, "more_body": not done}
+
+    return replay

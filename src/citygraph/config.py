@@ -102,6 +102,7 @@ class Settings(BaseSettings):
             "CITYGRAPH_MAX_BODY_BYTES", "CITYGRAPH_GRAPHQL_MAX_BODY_BYTES"
         ),
     )
+    compiled_reads: bool = Field(default=True, validation_alias="CITYGRAPH_COMPILED_READS")
     graphiql: bool | None = Field(default=None, validation_alias="CITYGRAPH_GRAPHIQL")
     introspection: bool | None = Field(default=None, validation_alias="CITYGRAPH_INTROSPECTION")
     max_upload_bytes: int = Field(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -29,7 +30,37 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+_SQLITE_FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def sqlite_function(name: str, arguments: int) -> Callable[[F], F]:
+    """Make a pure Python function callable from SQL on every SQLite connection as ``name``.
+
+    SQLite lacks some functions the read SQL needs (shortest float text, base64, the exact
+    haversine); registering the very Python code keeps both databases' answers identical.
+    """
+
+    def register(function: F) -> F:
+        _SQLITE_FUNCTIONS[name] = (arguments, function)
+        return function
+
+    return register
+
+
+@sqlite_function("cg_float", 1)
+def json_float(value: float) -> str:
+    """A float as orjson writes it (``jsonsql.Sql.float_`` on SQLite)."""
+    return orjson.dumps(value).decode()
+
+
+def _sqlite_functions(dbapi_connection: Any) -> None:
+    for name, (arguments, function) in _SQLITE_FUNCTIONS.items():
+        dbapi_connection.create_function(name, arguments, function, deterministic=True)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    _sqlite_functions(dbapi_connection)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -62,9 +62,14 @@ async def write_image(settings: Settings, image: ValidImage, folder: str) -> str
     return relative
 
 
+def media_prefix(settings: Settings, base_url: str) -> str:
+    """The absolute URL stored files' paths are appended to (public URL or the given base)."""
+    base = (settings.public_url or base_url).rstrip("/")
+    return f"{base}/{settings.media_url.strip('/')}/"
+
+
 def media_url(settings: Settings, base_url: str, relative: str | None) -> str | None:
     """Absolute URL of a stored file, from the public URL or the given base."""
     if not relative:
         return None
-    base = (settings.public_url or base_url).rstrip("/")
-    return f"{base}/{settings.media_url.strip('/')}/{relative}"
+    return media_prefix(settings, base_url) + relative

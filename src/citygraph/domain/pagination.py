@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
+from citygraph.db import sqlite_function
 from citygraph.domain.parsers import MAX_ID, Form, Id, parsed_by, problem
 
 DEFAULT_PAGE_SIZE: Final = 20
@@ -24,6 +25,12 @@ T = TypeVar("T")
 
 def encode_cursor(row_id: int) -> str:
     return base64.urlsafe_b64encode(f"{_PREFIX}{row_id}".encode()).decode("ascii")
+
+
+@sqlite_function("cg_cursor", 1)
+def _sql_cursor(row_id: int | None) -> str | None:
+    """``encode_cursor`` for SQL (NULL in, NULL out), as the compiled reads ask SQLite."""
+    return None if row_id is None else encode_cursor(row_id)
 
 
 def parse_cursor(raw: object) -> Id:

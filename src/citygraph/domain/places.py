@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -170,15 +170,18 @@ def _regex_pattern(text: str) -> str:
     return "".join(parts)
 
 
-def title_contains(dialect: str, text: str) -> ColumnElement[bool]:
-    """``title`` contains ``text``, ignoring case in every alphabet (see the module docstring)."""
-    title = col(Place.title)
+def search_pattern(dialect: str, text: str) -> tuple[str, str]:
+    """The operator and pattern that find ``text`` in a title, ignoring case in every alphabet
+    (see the module docstring): ``GLOB`` on SQLite, ``~`` on PostgreSQL."""
     if dialect == "sqlite":
-        return title.op("GLOB")(_glob_pattern(text))
-    if dialect == "postgresql":
-        return title.op("~")(_regex_pattern(text))
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(title).like(f"%{escaped}%", escape="\\")
+        return "GLOB", _glob_pattern(text)
+    return "~", _regex_pattern(text)
+
+
+def title_contains(dialect: str, text: str) -> ColumnElement[bool]:
+    """``title`` contains ``text``, ignoring case in every alphabet."""
+    operator, pattern = search_pattern(dialect, text)
+    return col(Place.title).op(operator)(pattern)
 
 
 @dataclass
@@ -234,18 +237,8 @@ class NearbyQuery(Form):
     first: int = parsed_by(parse_first, default=DEFAULT_PAGE_SIZE)
 
 
-async def places_near(uow: UnitOfWork, query: NearbyQuery) -> list[tuple[Place, float]]:
-    """Places within ``radius_meters`` (great-circle), nearest first, with their distance in m.
-
-    SQL selects the candidates' ids and coordinates inside the bounding box of the circle (the
-    ``(latitude, longitude)`` index serves it); exact haversine distances are computed here;
-    then one more statement loads the ``first`` nearest places. Ties go to the lower id.
-    """
-    query.check()
-    if query.first == 0:
-        return []
-    lat, lon, radius = float(query.latitude), float(query.longitude), query.radius_meters
-    box = geo.bounding_box(lat, lon, radius)
+def near_conditions(box: geo.BoundingBox) -> list[ColumnElement[bool]]:
+    """The bounding box of a circle as conditions the ``(latitude, longitude)`` index serves."""
     longitude_ranges = [
         and_(
             col(Place.longitude) >= west - _BOX_MARGIN_DEG,
@@ -253,22 +246,41 @@ async def places_near(uow: UnitOfWork, query: NearbyQuery) -> list[tuple[Place, 
         )
         for west, east in box.lon_ranges
     ]
-    statement = select(col(Place.id), col(Place.latitude), col(Place.longitude)).where(
+    return [
         col(Place.latitude) >= box.min_lat - _BOX_MARGIN_DEG,
         col(Place.latitude) <= box.max_lat + _BOX_MARGIN_DEG,
         or_(*longitude_ranges),
+    ]
+
+
+async def places_near(uow: UnitOfWork, query: NearbyQuery) -> list[tuple[Place, float]]:
+    """Places within ``radius_meters`` (great-circle), nearest first, with their distance in m.
+
+    One statement finds the ``first`` nearest: candidates inside the circle's bounding box (the
+    ``(latitude, longitude)`` index serves it), their exact distance (``geo.distance_sql``,
+    the expression the compiled reads use too), ties to the lower id; one more loads them.
+    """
+    query.check()
+    if query.first == 0:
+        return []
+    lat, lon = float(query.latitude), float(query.longitude)
+    dialect = uow.session.get_bind().dialect.name
+    distance: ColumnElement[float] = literal_column(
+        geo.distance_sql(dialect, "places.latitude", "places.longitude", repr(lat), repr(lon))
+    ).label("distance")
+    box = geo.bounding_box(lat, lon, query.radius_meters)
+    candidates = select(col(Place.id).label("id"), distance).where(*near_conditions(box)).subquery()
+    statement = (
+        select(candidates.c.id, candidates.c.distance)
+        .where(candidates.c.distance <= query.radius_meters)
+        .order_by(candidates.c.distance, candidates.c.id)
+        .limit(query.first)
     )
-    candidates: list[tuple[float, int]] = []
-    for place_id, place_lat, place_lon in (await uow.session.exec(statement)).all():
-        assert place_id is not None
-        distance = geo.haversine_m(lat, lon, float(place_lat), float(place_lon))
-        if distance <= radius:
-            candidates.append((distance, place_id))
-    nearest = sorted(candidates)[: query.first]
+    nearest = [(Id(pk), float(d)) for pk, d in (await uow.session.exec(statement)).all()]
     if not nearest:
         return []
-    loaded = await places_by_ids(uow.session, [Id(place_id) for _, place_id in nearest])
-    return [(loaded[place_id], distance) for distance, place_id in nearest if place_id in loaded]
+    loaded = await places_by_ids(uow.session, [pk for pk, _ in nearest])
+    return [(loaded[pk], d) for pk, d in nearest if pk in loaded]
 
 
 # --- staff edits -----------------------------------------------------------------------------

@@ -24,12 +24,17 @@ from citygraph.graphql.loaders import Loaders
 T = TypeVar("T")
 
 
+class RequestFinished(Exception):
+    """A resolver outlived its request (its result is no longer wanted)."""
+
+
 class GraphQLContext:
     def __init__(self, uow: UnitOfWork, request: Request, base_url: str) -> None:
         self.uow = uow
         self.request = request
         self.base_url = base_url
         self._lock = asyncio.Lock()
+        self._closed = False
         self.loaders = Loaders(self.read)
 
     @property
@@ -38,11 +43,13 @@ class GraphQLContext:
 
     async def read(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         async with self._lock:
+            self._check_open()
             return await work(self.uow)
 
     async def write(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         """Run a mutation and commit it; roll back on any error."""
         async with self._lock:
+            self._check_open()
             try:
                 result = await work(self.uow)
             except BaseException:
@@ -51,6 +58,19 @@ class GraphQLContext:
             await self.uow.commit()
         self.loaders = Loaders(self.read)
         return result
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RequestFinished
+
+    async def close(self) -> None:
+        """End the request's use of the unit: wait for the read in flight, refuse later ones.
+
+        When a non-null field fails, graphql-core answers without waiting for its siblings; a
+        sibling still running must not touch the session after the request has released it.
+        """
+        async with self._lock:
+            self._closed = True
 
     def media_url(self, relative: str | None) -> str | None:
         return media.media_url(self.settings, self.base_url, relative)

@@ -38,10 +38,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from citygraph.domain.errors import TokenInvalid
+from citygraph.domain.media import media_prefix
 from citygraph.domain.tokens import user_from_access_token
 from citygraph.domain.unit import UnitOfWork
 from citygraph.graphql import errors
 from citygraph.graphql.context import GraphQLContext
+from citygraph.graphql.reads import CompiledReads
 from citygraph.graphql.schema import CitygraphSchema
 from citygraph.models import User
 from citygraph.services import Services
@@ -291,6 +293,9 @@ class GraphQLEndpoint:
         self.services = services
         self.ide = ide
         self.hide_suggestions = not services.settings.introspection_enabled
+        self.reads = CompiledReads(
+            schema.as_str(), services.engine, enabled=services.settings.compiled_reads
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # no subscriptions: refuse the handshake (403)
@@ -318,15 +323,34 @@ class GraphQLEndpoint:
                 406, f"Not Acceptable: accept {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}"
             )
         operation = await read_operation(request)
+        base_url = str(request.base_url)
+        statement = self.reads.statement(
+            operation.query,
+            operation.operation_name,
+            operation.variables,
+            media_prefix(self.services.settings, base_url),
+        )
+        if statement is not None and "authorization" not in request.headers:
+            return self.compiled(await self.reads.run(statement), media)
         async with self.services.sessions() as session:
             uow = UnitOfWork(session, self.services, client_address=client_address(request))
             uow.actor = await authenticate(request, uow)
-            context = GraphQLContext(uow, request, str(request.base_url))
             try:
-                result = await self.execute(request, operation, context)
+                if statement is not None:
+                    body = await self.reads.run(statement, await session.connection())
+                    return self.compiled(body, media)
+                context = GraphQLContext(uow, request, base_url)
+                try:
+                    result = await self.execute(request, operation, context)
+                finally:
+                    await context.close()
             finally:
                 await uow.rollback()  # reads end here; each mutation field committed already
+        self.reads.learn(operation.query, operation.operation_name, result)
         return self.respond(result, media)
+
+    def compiled(self, body: bytes, media: str) -> Response:
+        return Response(body, media_type=f"{media}; charset=utf-8")
 
     async def execute(
         self, request: Request, operation: Operation, context: GraphQLContext

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -10,12 +12,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from citygraph.db import session_scope
 from citygraph.domain import districts, geo, places
-from citygraph.domain.errors import InvalidInput, NotAuthenticated, NotFound
-from citygraph.domain.pagination import decode_cursor, encode_cursor
-from citygraph.models import Place, PlaceImage, PlaceType
-from citygraph.security.permissions import SYSTEM
+from citygraph.domain.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from citygraph.domain.pagination import encode_cursor, parse_cursor
+from citygraph.domain.parsers import Id
+from citygraph.domain.policy import SYSTEM, Actor
+from citygraph.domain.unit import UnitOfWork, unit_of_work
+from citygraph.domain.values import UNSET
+from citygraph.models import Place, PlaceImage, PlaceType, User
 from citygraph.services import Services
 from tests.support.sql import recorded_statements
 
@@ -26,11 +30,22 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
-async def make_district(services: Services, title: str = "Центральный") -> int:
-    async with session_scope(services.sessions) as session:
-        district = await districts.create_district(session, services.settings, SYSTEM, title=title)
+@asynccontextmanager
+async def uncommitted(services: Services, actor: Actor = SYSTEM) -> AsyncIterator[UnitOfWork]:
+    """A unit that never commits (rolled back at the end), for refusals and reads."""
+    async with services.sessions() as session:
+        uow = UnitOfWork(session, services, actor=actor)
+        try:
+            yield uow
+        finally:
+            await uow.rollback()
+
+
+async def make_district(services: Services, title: str = "Центральный") -> Id:
+    async with unit_of_work(services, actor=SYSTEM) as uow:
+        district = await districts.create_district(uow, districts.DistrictForm.parse(title=title))
     assert district.id is not None
-    return district.id
+    return Id(district.id)
 
 
 async def make_place(services: Services, district_id: int, **fields: Any) -> Place:
@@ -38,26 +53,33 @@ async def make_place(services: Services, district_id: int, **fields: Any) -> Pla
         "title": "Место",
         "latitude": "55.753930",
         "longitude": "37.620795",
-        "district_id": district_id,
+        "district": district_id,
         **fields,
     }
-    async with session_scope(services.sessions) as session:
-        return await places.create_place(session, services.settings, SYSTEM, **values)
+    async with unit_of_work(services, actor=SYSTEM) as uow:
+        return await places.create_place(uow, places.PlaceForm.parse(**values))
 
 
 async def invalid(services: Services, **fields: Any) -> dict[str, list[str]]:
+    """The messages ``create_place`` refuses ``fields`` with (``UNSET``: the field left out)."""
     district_id = await make_district(services, "D")
     values: dict[str, Any] = {
         "title": "T",
         "latitude": "1",
         "longitude": "1",
-        "district_id": district_id,
+        "district": district_id,
         **fields,
     }
-    async with services.sessions() as session:
+    async with uncommitted(services) as uow:
         with pytest.raises(InvalidInput) as caught:
-            await places.create_place(session, services.settings, SYSTEM, **values)
-    return caught.value.fields
+            await places.create_place(uow, places.PlaceForm.parse(**values))
+        assert (await uow.session.exec(select(Place))).all() == []  # type: ignore[call-overload]
+    return caught.value.messages()
+
+
+async def search(uow: UnitOfWork, **raw: Any) -> list[str]:
+    page = await places.search_places(uow, places.PlaceQuery.parse(**raw))
+    return [place.title for place in page.items]
 
 
 async def test_create_keeps_coordinates_exact(services: Services) -> None:
@@ -65,25 +87,32 @@ async def test_create_keeps_coordinates_exact(services: Services) -> None:
     created = await make_place(services, district_id, type="museum")
     assert created.id is not None
     async with services.sessions() as session:
-        loaded = await places.get_place(session, created.id)
+        loaded = await places.get_place(session, Id(created.id))
     assert (str(loaded.latitude), str(loaded.longitude)) == ("55.753930", "37.620795")
     assert loaded.type is PlaceType.MUSEUM
     assert (loaded.short_description, loaded.full_description) == ("", "")
 
 
 async def test_anonymous_is_refused_before_validation(services: Services) -> None:
-    async with services.sessions() as session:
+    bad = places.PlaceForm.parse(title="", latitude=None, longitude=None, district=None)
+    plain = User(id=999, username="u", password="-", is_active=True, is_staff=False)
+    async with uncommitted(services, actor=None) as uow:
         with pytest.raises(NotAuthenticated):
-            await places.create_place(
-                session, services.settings, None, title="", latitude=None, longitude=None,
-                district_id=None,
-            )  # fmt: skip
+            await places.create_place(uow, bad)
+        with pytest.raises(NotAuthenticated):
+            await places.add_place_image(uow, Id(1), b"")
+    async with uncommitted(services, actor=plain) as uow:
+        with pytest.raises(PermissionDenied):
+            await places.create_place(uow, bad)
+        with pytest.raises(PermissionDenied):
+            await places.delete_place(uow, Id(1))
 
 
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ({"title": None}, {"title": ["This field is required."]}),
+        ({"title": UNSET}, {"title": ["This field is required."]}),
+        ({"title": None}, {"title": ["This field may not be null."]}),
         ({"title": ""}, {"title": ["This field may not be blank."]}),
         ({"title": "x" * 201}, {"title": ["Ensure this field has no more than 200 characters."]}),
         (
@@ -91,10 +120,10 @@ async def test_anonymous_is_refused_before_validation(services: Services) -> Non
             {"short_description": ["Ensure this field has no more than 300 characters."]},
         ),
         ({"type": "xyz"}, {"type": ['"xyz" is not a valid choice.']}),
-        ({"district_id": 99}, {"district": ['Invalid pk "99" - object does not exist.']}),
-        ({"district_id": 2**70}, {"district": [f'Invalid pk "{2**70}" - object does not exist.']}),
+        ({"district": 99}, {"district": ['Invalid pk "99" - object does not exist.']}),
+        ({"district": 2**70}, {"district": [f'Invalid pk "{2**70}" - object does not exist.']}),
         (
-            {"district_id": "abc"},
+            {"district": "abc"},
             {"district": ["Incorrect type. Expected pk value, received str."]},
         ),
         ({"latitude": "abc"}, {"latitude": ["A valid number is required."]}),
@@ -128,7 +157,7 @@ async def test_anonymous_is_refused_before_validation(services: Services) -> Non
             {"longitude": ["Ensure that there are no more than 9 digits in total."]},
         ),
         (
-            {"latitude": None, "longitude": None, "district_id": None},
+            {"latitude": UNSET, "longitude": UNSET, "district": UNSET},
             {
                 "longitude": ["This field is required."],
                 "latitude": ["This field is required."],
@@ -147,19 +176,24 @@ async def test_update_and_null(services: Services) -> None:
     district_id = await make_district(services)
     place = await make_place(services, district_id)
     assert place.id is not None
-    async with session_scope(services.sessions) as session:
+    place_id = Id(place.id)
+    async with unit_of_work(services, actor=SYSTEM) as uow:
         updated = await places.update_place(
-            session, services.settings, SYSTEM, place.id, latitude=Decimal("-1.5"), type="park"
+            uow,
+            place_id,
+            places.PlaceForm.parse(partial=True, latitude=Decimal("-1.5"), type="park"),
         )
     assert (updated.title, updated.latitude, updated.type) == ("Место", Decimal("-1.5"), "park")
-    async with services.sessions() as session:
+    async with uncommitted(services) as uow:
         with pytest.raises(InvalidInput) as caught:
             await places.update_place(
-                session, services.settings, SYSTEM, place.id, title=None, district_id=None
+                uow, place_id, places.PlaceForm.parse(partial=True, title=None, district=None)
             )
         with pytest.raises(NotFound):
-            await places.update_place(session, services.settings, SYSTEM, 424242, title="x")
-    assert caught.value.fields == {
+            await places.update_place(
+                uow, Id(424242), places.PlaceForm.parse(partial=True, title="x")
+            )
+    assert caught.value.messages() == {
         "title": ["This field may not be null."],
         "district": ["This field may not be null."],
     }
@@ -178,39 +212,42 @@ async def test_search_is_case_insensitive_in_any_alphabet(services: Services) ->
     for title in titles:
         await make_place(services, district_id, title=title)
     await make_place(services, other, title="центр другого округа", type="museum")
-    async with services.sessions() as session:
-
-        async def titles_for(**kw: Any) -> list[str]:
-            page = await places.search_places(session, **kw)
-            return [place.title for place in page.items]
-
-        assert await titles_for(search="центр", district_id=district_id) == titles[:2]
-        assert await titles_for(search="ЦеНтР") == [*titles[:2], "центр другого округа"]
-        assert await titles_for(search="central") == ["Central Park"]
-        assert await titles_for(search="% [off]*?") == ["50% [off]*?"]
-        assert await titles_for(search="[") == ["50% [off]*?"]
-        assert await titles_for(search="центр", type="museum") == ["центр другого округа"]
-        assert await titles_for(search="  ") == [*titles, "центр другого округа"]
-        assert await titles_for(district_id=10**12) == []
+    async with uncommitted(services, actor=None) as uow:
+        assert await search(uow, search="центр", district_id=district_id) == titles[:2]
+        assert await search(uow, search="ЦеНтР") == [*titles[:2], "центр другого округа"]
+        assert await search(uow, search="central") == ["Central Park"]
+        assert await search(uow, search="% [off]*?") == ["50% [off]*?"]
+        assert await search(uow, search="[") == ["50% [off]*?"]
+        assert await search(uow, search="центр", type="museum") == ["центр другого округа"]
+        assert await search(uow, search="  ") == [*titles, "центр другого округа"]
+        assert await search(uow, district_id=10**12) == []
         with pytest.raises(InvalidInput) as caught:
-            await places.search_places(session, type="xyz")
-    assert caught.value.fields == {"type": ['"xyz" is not a valid choice.']}
+            await search(uow, type="xyz")
+    assert caught.value.messages() == {"type": ['"xyz" is not a valid choice.']}
 
 
 async def test_cursor_pages(services: Services) -> None:
     district_id = await make_district(services)
     ids = [(await make_place(services, district_id, title=f"P{i}")).id for i in range(5)]
-    async with services.sessions() as session:
-        first = await places.search_places(session, first=2)
+    async with uncommitted(services, actor=None) as uow:
+
+        async def page(**raw: Any) -> places.Page[Place]:
+            return await places.search_places(uow, places.PlaceQuery.parse(**raw))
+
+        first = await page(first=2)
         assert [p.id for p in first.items] == ids[:2]
         assert (first.total_count, first.has_next_page, first.has_previous_page) == (5, True, False)
-        second = await places.search_places(session, first=2, after=first.end_cursor)
+        second = await page(first=2, after=first.end_cursor)
         assert [p.id for p in second.items] == ids[2:4]
-        last = await places.search_places(session, first=2, after=second.end_cursor)
+        assert (second.has_next_page, second.has_previous_page) == (True, True)
+        last = await page(first=2, after=second.end_cursor)
         assert [p.id for p in last.items] == ids[4:]
         assert (last.has_next_page, last.has_previous_page) == (False, True)
-        empty = await places.search_places(session, first=0)
+        beyond = await page(first=2, after=last.end_cursor)
+        assert (beyond.items, beyond.has_next_page, beyond.has_previous_page) == ([], False, True)
+        empty = await page(first=0)
         assert (empty.items, empty.total_count, empty.end_cursor) == ([], 5, None)
+        assert (empty.has_next_page, empty.has_previous_page) == (True, False)
         cases: list[tuple[dict[str, Any], dict[str, list[str]]]] = [
             ({"first": 101}, {"first": ["Ensure this value is less than or equal to 100."]}),
             ({"first": -1}, {"first": ["Ensure this value is greater than or equal to 0."]}),
@@ -219,9 +256,35 @@ async def test_cursor_pages(services: Services) -> None:
         ]
         for bad, message in cases:
             with pytest.raises(InvalidInput) as caught:
-                await places.search_places(session, **bad)
-            assert caught.value.fields == message
-    assert decode_cursor(encode_cursor(42)) == 42
+                await page(**bad)
+            assert caught.value.messages() == message
+    assert parse_cursor(encode_cursor(42)) == 42
+
+
+async def test_has_previous_page_counts_only_matches_before_the_cursor(
+    services: Services,
+) -> None:
+    """Relay: ``hasPreviousPage`` is true only when matches precede ``after``; a cursor from
+    another list that no match precedes does not make one up."""
+    a = await make_district(services, "A")
+    b = await make_district(services, "B")
+    a_ids = [Id((await make_place(services, a, title=f"a{i}")).id or 0) for i in range(3)]
+    b_ids = [Id((await make_place(services, b, title=f"b{i}")).id or 0) for i in range(2)]
+    async with uncommitted(services, actor=None) as uow:
+
+        async def page(**raw: Any) -> places.Page[Place]:
+            return await places.search_places(uow, places.PlaceQuery.parse(**raw))
+
+        before_any = await page(district_id=b, first=10, after=encode_cursor(a_ids[0]))
+        assert [p.id for p in before_any.items] == b_ids
+        assert (before_any.has_previous_page, before_any.has_next_page) == (False, False)
+        after_one = await page(district_id=b, first=10, after=encode_cursor(b_ids[0]))
+        assert [p.id for p in after_one.items] == b_ids[1:]
+        assert after_one.has_previous_page is True
+        none_of_b = await page(district_id=b, first=0)
+        assert (none_of_b.items, none_of_b.has_next_page) == ([], True)
+        nothing = await page(search="нет такого", first=0)
+        assert (nothing.total_count, nothing.has_next_page) == (0, False)
 
 
 async def test_first_places_per_district_in_one_statement(services: Services) -> None:
@@ -231,9 +294,9 @@ async def test_first_places_per_district_in_one_statement(services: Services) ->
     b_ids = [(await make_place(services, b, title=f"b{i}")).id for i in range(2)]
     with recorded_statements(services) as statements:
         async with services.sessions() as session:
-            found = await places.first_places_per_district(session, [a, b, 999], limit=3)
+            found = await places.first_places_per_district(session, [a, b, Id(999)], limit=3)
             after = await places.first_places_per_district(
-                session, [a, b], limit=3, after_id=a_ids[1]
+                session, [a, b], limit=3, after_id=Id(a_ids[1] or 0)
             )
     assert {k: [p.id for p in v] for k, v in found.items()} == {a: a_ids[:3], b: b_ids, 999: []}
     assert [p.id for p in after[a]] == a_ids[2:]
@@ -253,19 +316,25 @@ async def test_places_near_orders_by_great_circle_distance(services: Services) -
     for title, (lat, lon) in points.items():
         await make_place(services, district_id, title=title, latitude=lat, longitude=lon)
     with recorded_statements(services) as statements:
-        async with services.sessions() as session:
+        async with uncommitted(services, actor=None) as uow:
             near = await places.places_near(
-                session, latitude=kremlin[0], longitude=kremlin[1], radius_meters=5000, first=10
+                uow,
+                places.NearbyQuery.parse(
+                    latitude=kremlin[0], longitude=kremlin[1], radius_meters=5000, first=10
+                ),
             )
             one = await places.places_near(
-                session, latitude=kremlin[0], longitude=kremlin[1], radius_meters=5000, first=1
+                uow,
+                places.NearbyQuery.parse(
+                    latitude=kremlin[0], longitude=kremlin[1], radius_meters=5000, first=1
+                ),
             )
-    assert [(place.title, round(d)) for place, d in near] == [
-        ("Кремль", 0),
-        ("Большой театр", 914),
-        ("Парк Горького", 2441),
-    ]
-    assert [place.title for place, _ in one] == ["Кремль"]
+            assert [(place.title, round(d)) for place, d in near] == [
+                ("Кремль", 0),
+                ("Большой театр", 914),
+                ("Парк Горького", 2441),
+            ]
+            assert [place.title for place, _ in one] == ["Кремль"]
     expected = geo.haversine_m(55.751999, 37.617499, 55.760186, 37.618711)
     assert near[1][1] == pytest.approx(expected)
     prefilter = statements[0].lower()
@@ -274,10 +343,12 @@ async def test_places_near_orders_by_great_circle_distance(services: Services) -
 
 
 async def test_places_near_validates(services: Services) -> None:
-    async with services.sessions() as session:
+    async with uncommitted(services, actor=None) as uow:
         with pytest.raises(InvalidInput) as caught:
-            await places.places_near(session, latitude="91", longitude="0", radius_meters=0)
-    assert caught.value.fields == {
+            await places.places_near(
+                uow, places.NearbyQuery.parse(latitude="91", longitude="0", radius_meters=0)
+            )
+    assert caught.value.messages() == {
         "latitude": ["Ensure this value is less than or equal to 90."],
         "radius_meters": ["Ensure this value is greater than 0."],
     }
@@ -298,32 +369,41 @@ async def test_images_are_added_validated_and_deleted_with_their_place(
     district_id = await make_district(services)
     place = await make_place(services, district_id)
     assert place.id is not None
-    async with services.sessions() as session:
+    place_id = Id(place.id)
+    async with uncommitted(services) as uow:
         with pytest.raises(InvalidInput) as caught:
-            await places.add_place_image(session, settings, SYSTEM, place.id, b"GIF89a nope")
+            await places.add_place_image(uow, place_id, b"GIF89a nope")
         with pytest.raises(NotFound):
-            await places.add_place_image(session, settings, SYSTEM, 987654, png())
-    assert list(caught.value.fields) == ["image"]
+            await places.add_place_image(uow, Id(987654), png())
+    assert caught.value.messages() == {
+        "image": [
+            "Upload a valid image. The file you uploaded was either not an image or a "
+            "corrupted image."
+        ]
+    }
     assert not settings.media_root.exists() or not any(settings.media_root.rglob("*.*"))
 
-    async with session_scope(services.sessions) as session:
-        first = await places.add_place_image(session, settings, SYSTEM, place.id, png())
-        second = await places.add_place_image(session, settings, SYSTEM, place.id, png())
+    async with unit_of_work(services, actor=SYSTEM) as uow:
+        first = await places.add_place_image(uow, place_id, png())
+        second = await places.add_place_image(uow, place_id, png())
     files = [settings.media_root / first.image, settings.media_root / second.image]
     assert all(path.exists() for path in files)
     async with services.sessions() as session:
-        by_place = await places.images_for_places(session, [place.id, 5555])
-    assert [image.id for image in by_place[place.id]] == [first.id, second.id]
+        by_place = await places.images_for_places(session, [place_id, Id(5555)])
+    assert [image.id for image in by_place[place_id]] == [first.id, second.id]
     assert by_place[5555] == []
 
     assert second.id is not None
-    async with session_scope(services.sessions) as session:
-        await places.delete_place_image(session, settings, SYSTEM, second.id)
+    async with unit_of_work(services, actor=SYSTEM) as uow:
+        await places.delete_place_image(uow, Id(second.id))
     assert files[0].exists()
     assert not files[1].exists()
+    async with uncommitted(services) as uow:
+        with pytest.raises(NotFound):
+            await places.delete_place_image(uow, Id(second.id))
 
-    async with session_scope(services.sessions) as session:
-        await places.delete_place(session, settings, SYSTEM, place.id)
+    async with unit_of_work(services, actor=SYSTEM) as uow:
+        await places.delete_place(uow, place_id)
         assert files[0].exists()  # files go only once the rows are gone for good
     assert not files[0].exists()
     async with services.sessions() as session:

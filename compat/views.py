@@ -9,25 +9,24 @@ domain's own rule first.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from starlette.responses import Response
+import orjson
+from starlette.responses import Response, StreamingResponse
 
-from citygraph.domain import accounts, districts, places, tokens
+from citygraph.domain import accounts, districts, tokens
 from citygraph.domain.accounts import ME
 from citygraph.domain.errors import FieldError, NotFound, NotOwner
-from citygraph.domain.media import media_url
+from citygraph.domain.media import media_prefix, media_url
 from citygraph.domain.parsers import parse_id, parse_one, text
 from citygraph.domain.policy import require_staff
-from citygraph.models import District, Place, PlaceImage, User
-from compat import errors
+from citygraph.jsonsql import Dialect, Sql
+from citygraph.models import District, User
+from compat import errors, lists
 from compat.endpoint import Call
 from compat.errors import ApiError
 from compat.parsing import Body, FieldReader, query_id
 from compat.rendering import empty_response
-
-COORDINATE_QUANTUM = Decimal("0.000001")
 
 # --- representations (DRF serializers' field order) --------------------------------------------
 
@@ -38,32 +37,6 @@ def district_json(call: Call, district: District) -> dict[str, Any]:
         "title": district.title,
         "abbreviation": district.abbreviation,
         "image": media_url(call.services.settings, call.base_url, district.image),
-    }
-
-
-def _coordinate(value: Decimal) -> str:
-    return format(Decimal(value).quantize(COORDINATE_QUANTUM), "f")
-
-
-def place_json(call: Call, place: Place, images: list[PlaceImage]) -> dict[str, Any]:
-    settings = call.services.settings
-    return {
-        "id": place.id,
-        "images": [
-            {
-                "id": image.id,
-                "image": media_url(settings, call.base_url, image.image),
-                "place": image.place_id,
-            }
-            for image in images
-        ],
-        "title": place.title,
-        "short_description": place.short_description,
-        "full_description": place.full_description,
-        "longitude": _coordinate(place.longitude),
-        "latitude": _coordinate(place.latitude),
-        "type": str(place.type.value if hasattr(place.type, "value") else place.type),
-        "district": place.district_id,
     }
 
 
@@ -91,17 +64,32 @@ async def profile_owner_or_staff(call: Call) -> None:
 # --- /api/v1/ ----------------------------------------------------------------------------------
 
 
+async def _list(call: Call, statement: str, sql: Sql) -> Response:
+    engine = call.services.engine
+    response = await lists.json_list(lists.connection(engine), statement, sql)
+    if call.indent is None:
+        return response
+    assert not isinstance(response, StreamingResponse)  # indent is for people, not 10k rows
+    return call.respond(orjson.loads(response.body))
+
+
+def _dialect(call: Call) -> Dialect:
+    return "sqlite" if call.services.engine.dialect.name == "sqlite" else "postgresql"
+
+
 async def district_list(call: Call) -> Response:
-    rows = await districts.list_districts(call.uow.session)
-    return call.respond([district_json(call, district) for district in rows])
+    statement, sql = lists.districts_statement(_dialect(call), _media_base(call))
+    return await _list(call, statement, sql)
 
 
 async def place_list(call: Call) -> Response:
     district_id = query_id(call.request, "district_id")
-    session = call.uow.session
-    rows = await places.list_district_places(session, district_id)
-    images = await places.images_for_places(session, [parse_id(p.id) for p in rows])
-    return call.respond([place_json(call, p, images.get(p.id or 0, [])) for p in rows])
+    statement, sql = lists.places_statement(_dialect(call), _media_base(call), district_id)
+    return await _list(call, statement, sql)
+
+
+def _media_base(call: Call) -> str:
+    return media_prefix(call.services.settings, call.base_url)
 
 
 async def district_create(call: Call) -> Response:

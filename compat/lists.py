@@ -1,0 +1,144 @@
+"""The two public lists of the REST face, as JSON text built by the database.
+
+``/api/v1/disticts/`` and ``/api/v1/places/?district_id=N`` are what legacy clients fetch most,
+and a district may hold 10,000 places: one statement builds each item's DRF representation
+(field order, compact separators, raw UTF-8, coordinates with 6 decimals) and the rows stream
+to the client as they come, so the first byte leaves before the last row is read and no list
+is ever held whole in memory. A list that fits in the first batch goes out in one response with
+``Content-Length``, as DRF sends it.
+
+DRF escapes U+2028 and U+2029 (``compat.rendering``); the database does not, so each batch is
+patched on its way out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from starlette.responses import Response, StreamingResponse
+
+from citygraph.domain.parsers import Id
+from citygraph.jsonsql import Dialect, Sql, literal
+from compat.rendering import JSON_MEDIA_TYPE
+
+BATCH = 500
+
+
+def _item(sql: Sql, parts: list[tuple[str, str]]) -> str:
+    """A JSON object of ``(key, value SQL)`` pairs, keys in that order."""
+    pieces: list[str] = []
+    for index, (key, value) in enumerate(parts):
+        pieces.append(literal(("{" if index == 0 else ",") + f'"{key}":'))
+        pieces.append(value)
+    pieces.append(literal("}"))
+    return sql.concat(pieces)
+
+
+def _url(sql: Sql, media_base: str, path: str) -> str:
+    return sql.string(f"{sql.named('media_base', media_base, 'text')} || {path}")
+
+
+def districts_statement(dialect: Dialect, media_base: str) -> tuple[str, Sql]:
+    """One row per district (by id): its JSON as the original's serializer writes it."""
+    sql = Sql(dialect)
+    image = f"(CASE WHEN d.image IS NULL THEN 'null' ELSE {_url(sql, media_base, 'd.image')} END)"
+    item = _item(
+        sql,
+        [
+            ("id", sql.integer("d.id")),
+            ("title", sql.string("d.title")),
+            ("abbreviation", sql.string("d.abbreviation")),
+            ("image", image),
+        ],
+    )
+    return f"SELECT {item} FROM districts AS d ORDER BY d.id", sql
+
+
+def places_statement(dialect: Dialect, media_base: str, district_id: Id) -> tuple[str, Sql]:
+    """One row per place of the district (by id), images included, as the original writes it."""
+    sql = Sql(dialect)
+    image = _item(
+        sql,
+        [
+            ("id", sql.integer("i.id")),
+            ("image", _url(sql, media_base, "i.image")),
+            ("place", sql.integer("i.place_id")),
+        ],
+    )
+    images = sql.array(image, "place_images AS i WHERE i.place_id = p.id", "i.id")
+    item = _item(
+        sql,
+        [
+            ("id", sql.integer("p.id")),
+            ("images", images),
+            ("title", sql.string("p.title")),
+            ("short_description", sql.string("p.short_description")),
+            ("full_description", sql.string("p.full_description")),
+            ("longitude", sql.coordinate("p.longitude")),
+            ("latitude", sql.coordinate("p.latitude")),
+            ("type", sql.string("p.type")),
+            ("district", sql.integer("p.district_id")),
+        ],
+    )
+    where = f"p.district_id = {sql.param(district_id, 'int')}"
+    return f"SELECT {item} FROM places AS p WHERE {where} ORDER BY p.id", sql
+
+
+def _drf(text: str) -> bytes:
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+
+async def _rows(
+    connection: AsyncConnection, statement: str, sql: Sql
+) -> AsyncGenerator[list[str], None]:
+    """The statement's values in batches, read with a server-side cursor where there is one."""
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    if sql.postgres:
+        async with driver.transaction():
+            cursor = await driver.cursor(statement, *sql.params)
+            while batch := await cursor.fetch(BATCH):
+                yield [row[0] for row in batch]
+        return
+    cursor = await driver.execute(statement, sql.bound())
+    try:
+        while batch := await cursor.fetchmany(BATCH):
+            yield [row[0] for row in batch]
+    finally:
+        await cursor.close()
+
+
+async def json_list(
+    connect: AsyncGenerator[AsyncConnection, None], statement: str, sql: Sql
+) -> Response:
+    """A JSON array of the statement's values: whole when one batch holds it, else streamed.
+
+    ``connect`` yields the connection to read with and releases it once the list is sent.
+    """
+    connection = await anext(connect)
+    batches = _rows(connection, statement, sql)
+    first: list[str] = await anext(batches, [])
+    if len(first) < BATCH:
+        await batches.aclose()
+        await connect.aclose()
+        return Response(b"[" + _drf(",".join(first)) + b"]", media_type=JSON_MEDIA_TYPE)
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:
+            yield b"[" + _drf(",".join(first))
+            async for batch in batches:
+                yield b"," + _drf(",".join(batch))
+            yield b"]"
+        finally:
+            await batches.aclose()
+            await connect.aclose()
+
+    return StreamingResponse(stream(), media_type=JSON_MEDIA_TYPE)
+
+
+async def connection(engine: AsyncEngine) -> AsyncGenerator[AsyncConnection, None]:
+    """A connection of the list's own: a streamed list outlives the request's unit of work."""
+    async with engine.connect() as connected:
+        yield connected

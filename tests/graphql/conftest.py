@@ -13,10 +13,10 @@ import pytest
 from PIL import Image
 
 from citygraph.db import session_scope
-from citygraph.domain import accounts
 from citygraph.models import District, Place, PlaceImage, PlaceType
 from citygraph.security import jwt
 from citygraph.services import Services
+from tests.support.users import create_account
 
 
 @dataclass
@@ -57,22 +57,18 @@ def gql(client: httpx.AsyncClient) -> GQL:
 
 
 async def make_user(services: Services, username: str, *, staff: bool) -> str:
-    async with session_scope(services.sessions) as session:
-        if staff:
-            user = await accounts.create_superuser(
-                session, services.settings, username=username, email="", password="x" * 12
-            )
-        else:
-            user = await accounts.create_user(
-                session,
-                services.settings,
-                username=username,
-                email="",
-                password="x" * 12,
-                is_active=True,
-            )
-        assert user.id is not None
-        return jwt.encode(services.settings, "access", user.id)
+    """An active account (staff: a superuser) and an access token for it."""
+    user = await create_account(
+        services,
+        username,
+        email="",
+        password="x" * 12,
+        active=True,
+        staff=staff,
+        superuser=staff,
+    )
+    assert user.id is not None
+    return jwt.encode(services.settings, "access", user.id)
 
 
 @pytest.fixture

@@ -83,12 +83,14 @@ async def test_district_field_errors(gql: GQL, services: Services, staff_token: 
     )
     assert result["data"] == {"createDistrict": None}
     error = only_error(result)
+    assert error["message"] == "title: This field may not be blank."
     assert error["extensions"] == {
         "code": "BAD_USER_INPUT",
         "fields": {
             "title": ["This field may not be blank."],
             "abbreviation": ["Ensure this field has no more than 10 characters."],
         },
+        "fieldCodes": {"title": ["blank"], "abbreviation": ["max_length"]},
     }
     long_title = await gql(
         'mutation { createDistrict(input: {title: "%s"}) { id } }' % ("я" * 101),
@@ -99,29 +101,58 @@ async def test_district_field_errors(gql: GQL, services: Services, staff_token: 
     }
 
 
-async def test_nul_and_surrogate_characters_are_field_errors(
+CREATE_DISTRICT = "mutation($input: CreateDistrictInput!) { createDistrict(input: $input) { id } }"
+
+
+async def test_nul_characters_are_field_errors(
     gql: GQL, services: Services, staff_token: str
 ) -> None:
-    """DRF's messages, never a database error (SQLite cannot store a lone surrogate)."""
-    # In the document itself the GraphQL lexer refuses a lone surrogate (raw or escaped) before
-    # any resolver runs; through variables it reaches the domain, which names the field.
+    """DRF's messages, every validator of a field together, never a database error."""
+    variables = await gql(
+        CREATE_DISTRICT,
+        {"input": {"title": "x" * 101 + "\x00", "abbreviation": "a\x00"}},
+        token=staff_token,
+    )
+    assert only_error(variables)["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "fields": {
+            "title": [
+                "Ensure this field has no more than 100 characters.",
+                "Null characters are not allowed.",
+            ],
+            "abbreviation": ["Null characters are not allowed."],
+        },
+        "fieldCodes": {
+            "title": ["max_length", "null_characters_not_allowed"],
+            "abbreviation": ["null_characters_not_allowed"],
+        },
+    }
+    assert (await gql("{ districts { id } }"))["data"]["districts"] == []
+
+
+async def test_lone_surrogates_are_field_errors(
+    gql: GQL, services: Services, staff_token: str
+) -> None:
+    """DRF's messages, never a database error (SQLite cannot store a lone surrogate).
+
+    In the document itself the GraphQL lexer refuses a lone surrogate (raw or escaped) before
+    any resolver runs; through variables (``"\\ud800"`` is valid JSON) it reaches the domain,
+    which names the field, as the REST face does for the same body.
+    """
     for document in (
         'mutation { createDistrict(input: {title: "\ud800"}) { id } }',
         r'mutation { createDistrict(input: {title: "\ud800"}) { id } }',
     ):
         refused = await gql(document, token=staff_token)
         assert only_error(refused)["message"].startswith("Syntax Error: Invalid "), refused
-    single = await gql(
-        "mutation($input: CreateDistrictInput!) { createDistrict(input: $input) { id } }",
-        {"input": {"title": "\ud800"}},
-        token=staff_token,
-    )
+    single = await gql(CREATE_DISTRICT, {"input": {"title": "\ud800"}}, token=staff_token)
     assert only_error(single)["extensions"] == {
         "code": "BAD_USER_INPUT",
         "fields": {"title": ["Surrogate characters are not allowed: U+D800."]},
+        "fieldCodes": {"title": ["surrogate_characters_not_allowed"]},
     }
     variables = await gql(
-        "mutation($input: CreateDistrictInput!) { createDistrict(input: $input) { id } }",
+        CREATE_DISTRICT,
         {"input": {"title": "x" * 101 + "\x00\udfff", "abbreviation": "a\x00"}},
         token=staff_token,
     )
@@ -207,6 +238,7 @@ async def test_place_lifecycle_and_errors(gql: GQL, services: Services, staff_to
         },
         token=staff_token,
     )
+    assert only_error(bad)["message"] == "title: Ensure this field has no more than 200 characters."
     assert only_error(bad)["extensions"] == {
         "code": "BAD_USER_INPUT",
         "fields": {
@@ -215,6 +247,13 @@ async def test_place_lifecycle_and_errors(gql: GQL, services: Services, staff_to
             "longitude": ["Ensure this value is less than or equal to 180."],
             "latitude": ["Ensure that there are no more than 6 decimal places."],
             "districtId": ['Invalid pk "99" - object does not exist.'],
+        },
+        "fieldCodes": {
+            "title": ["max_length"],
+            "shortDescription": ["max_length"],
+            "longitude": ["max_value"],
+            "latitude": ["max_decimal_places"],
+            "districtId": ["does_not_exist"],
         },
     }
     wrong_enum = await gql(
@@ -243,6 +282,10 @@ async def test_place_lifecycle_and_errors(gql: GQL, services: Services, staff_to
     assert only_error(nulls)["extensions"]["fields"] == {
         "title": ["This field may not be null."],
         "districtId": ["This field may not be null."],
+    }
+    assert only_error(nulls)["extensions"]["fieldCodes"] == {
+        "title": ["null"],
+        "districtId": ["null"],
     }
     deleted = await gql(
         "mutation($id: Int!) { deletePlace(id: $id) }", {"id": place["id"]}, token=staff_token

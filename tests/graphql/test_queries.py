@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from citygraph.db import session_scope
+from citygraph.domain import places
+from citygraph.domain.policy import SYSTEM
+from citygraph.domain.unit import unit_of_work
 from citygraph.models import District
 from citygraph.services import Services
 from tests.graphql.conftest import GQL, seed
@@ -106,15 +109,12 @@ async def test_places_filters_search_and_pages(gql: GQL, services: Services) -> 
 async def test_cyrillic_search_through_graphql(gql: GQL, services: Services) -> None:
     await seed(services, districts=1, places_per_district=0)
     district_id = (await gql("{ districts { id } }"))["data"]["districts"][0]["id"]
-    async with session_scope(services.sessions) as session:
-        from citygraph.domain import places
-        from citygraph.security.permissions import SYSTEM
-
+    async with unit_of_work(services, actor=SYSTEM) as uow:
         for title in ("Центральный детский магазин", "Парк «Зарядье»"):
-            await places.create_place(
-                session, services.settings, SYSTEM, title=title, latitude="55.76",
-                longitude="37.62", district_id=district_id,
-            )  # fmt: skip
+            form = places.PlaceForm.parse(
+                title=title, latitude="55.76", longitude="37.62", district=district_id
+            )
+            await places.create_place(uow, form)
     result = await gql('{ places(search: "центр") { edges { node { title } } } }')
     assert [e["node"]["title"] for e in result["data"]["places"]["edges"]] == [
         "Центральный детский магазин"
@@ -130,9 +130,11 @@ async def test_page_size_over_100_is_an_error_not_clamped(gql: GQL, services: Se
         result = await gql(query)
         assert result["data"] is None or result["data"]["districts"] is None, result
         (error,) = result["errors"]
+        assert error["message"] == "first: Ensure this value is less than or equal to 100."
         assert error["extensions"] == {
             "code": "BAD_USER_INPUT",
             "fields": {"first": ["Ensure this value is less than or equal to 100."]},
+            "fieldCodes": {"first": ["max_value"]},
         }
     assert (await gql("{ places(first: 100) { totalCount } }"))["data"]["places"]["totalCount"] == 1
 
@@ -169,10 +171,12 @@ async def test_places_near(gql: GQL, services: Services) -> None:
     bad = await gql(
         '{ placesNear(latitude: "95", longitude: "0", radiusMeters: 1e9) { distanceMeters } }'
     )
+    assert bad["errors"][0]["message"] == "latitude: Ensure this value is less than or equal to 90."
     assert bad["errors"][0]["extensions"] == {
         "code": "BAD_USER_INPUT",
         "fields": {
             "latitude": ["Ensure this value is less than or equal to 90."],
             "radiusMeters": ["Ensure this value is less than or equal to 100000."],
         },
+        "fieldCodes": {"latitude": ["max_value"], "radiusMeters": ["max_value"]},
     }

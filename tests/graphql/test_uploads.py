@@ -90,6 +90,7 @@ async def test_bad_file_is_refused_and_nothing_is_kept(
                 "corrupted image."
             ]
         },
+        "fieldCodes": {"image": ["invalid_image"]},
     }
     assert media_files(services.settings) == []
     count = await client.post(
@@ -98,19 +99,42 @@ async def test_bad_file_is_refused_and_nothing_is_kept(
     assert count.json()["data"]["place"]["images"] == []
 
 
+NOT_A_FILE = "The submitted data was not a file. Check the encoding type on the form."
+
+
 async def test_a_string_is_not_a_file(
     client: httpx.AsyncClient, services: Services, staff_token: str
 ) -> None:
+    """A JSON string where an Upload belongs is DRF's ``invalid`` on ``image``, for places and
+    districts alike: a field error with a null result, never a masked internal error."""
     seeded = await seed(services, districts=1, places_per_district=1, images_per_place=0)
-    response = await client.post(
-        "/graphql",
-        json={"query": ADD_IMAGE, "variables": {"id": seeded.place_ids[0], "image": "aGVsbG8="}},
-        headers={"Authorization": f"JWT {staff_token}"},
-    )
-    fields = response.json()["errors"][0]["extensions"]["fields"]
-    assert fields == {
-        "image": ["The submitted data was not a file. Check the encoding type on the form."]
-    }
+    auth = {"Authorization": f"JWT {staff_token}"}
+    attempts = [
+        ("addPlaceImage", ADD_IMAGE, {"id": seeded.place_ids[0], "image": "aGVsbG8="}),
+        (
+            "createDistrict",
+            "mutation($image: Upload) {"
+            ' createDistrict(input: {title: "T", image: $image}) { id } }',
+            {"image": "aGVsbG8="},
+        ),
+    ]
+    for name, query, variables in attempts:
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=auth
+        )
+        payload = response.json()
+        assert payload["data"] == {name: None}, payload
+        (error,) = payload["errors"]
+        assert error["path"] == [name]
+        assert error["message"] == f"image: {NOT_A_FILE}"
+        assert error["extensions"] == {
+            "code": "BAD_USER_INPUT",
+            "fields": {"image": [NOT_A_FILE]},
+            "fieldCodes": {"image": ["invalid"]},
+        }
+    assert media_files(services.settings) == []
+    districts = await client.post("/graphql", json={"query": "{ districts { id } }"})
+    assert districts.json()["data"]["districts"] == [{"id": seeded.district_ids[0]}]
 
 
 async def test_district_image_upload_and_removal(
@@ -171,7 +195,7 @@ async def test_oversized_upload_is_413(
     client: httpx.AsyncClient, services: Services, staff_token: str
 ) -> None:
     settings = services.settings
-    limit = settings.graphql_max_body_bytes + settings.max_upload_bytes
+    limit = settings.max_body_bytes + settings.max_upload_bytes
     response = await upload(
         client,
         ADD_IMAGE,

@@ -15,8 +15,9 @@ from urllib.parse import urlparse
 import pytest
 
 from citygraph.config import Settings
-from citygraph.db import session_scope
 from citygraph.demo.loader import load_demo
+from citygraph.domain.policy import SYSTEM
+from citygraph.domain.unit import unit_of_work
 from citygraph.graphql.graphiql import find_assets_dir
 from citygraph.services import Services
 from tests.conftest import make_settings
@@ -30,8 +31,8 @@ QUERY = "{\n  districts {\n    id\n    title\n    abbreviation\n  }\n}"
 async def _load_demo(settings: Settings) -> None:
     services = Services.from_settings(settings)
     try:
-        async with session_scope(services.sessions) as session:
-            await load_demo(session, settings)
+        async with unit_of_work(services, actor=SYSTEM) as uow:
+            await load_demo(uow)
     finally:
         await services.aclose()
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from citygraph.db import session_scope
 from citygraph.domain import districts
-from citygraph.domain.media import INVALID_IMAGE
+from citygraph.domain.messages import render
+from citygraph.domain.policy import SYSTEM
+from citygraph.domain.unit import unit_of_work
 from citygraph.models import District, Place
-from citygraph.security.permissions import SYSTEM
 from citygraph.services import Services
 from tests.admin.conftest import Admin, field_errors, png
 
@@ -61,7 +61,7 @@ async def test_invalid_image_is_a_form_error_and_nothing_is_written(
         files={"image": ("fake.png", b"not an image at all", "image/png")},
     )
     assert response.status_code == 400
-    assert INVALID_IMAGE in field_errors(response.text)
+    assert render("invalid_image") in field_errors(response.text)
     assert await all_districts(services) == []
     assert media_files(services, "districts") == []
 
@@ -116,16 +116,16 @@ async def test_edit_replaces_and_removes_the_image(staff: Admin, services: Servi
 
 
 async def test_place_count_and_refused_delete(staff: Admin, services: Services) -> None:
-    async with session_scope(services.sessions) as session:
+    async with unit_of_work(services, actor=SYSTEM) as uow:
         busy = await districts.create_district(
-            session, services.settings, SYSTEM, title="Западный", abbreviation="ЗАО"
+            uow, districts.DistrictForm.parse(title="Западный", abbreviation="ЗАО")
         )
         empty = await districts.create_district(
-            session, services.settings, SYSTEM, title="Пустой", abbreviation=""
+            uow, districts.DistrictForm.parse(title="Пустой", abbreviation="")
         )
         assert busy.id is not None
         for n in range(3):
-            session.add(
+            uow.session.add(
                 Place(
                     title=f"Место {n}",
                     latitude=Decimal("55.7"),
@@ -143,7 +143,7 @@ async def test_place_count_and_refused_delete(staff: Admin, services: Services) 
     assert response.status_code == 200
     assert "error=" in response.text  # sqladmin redirects to the list with the message
     page = await staff.client.get(response.text)
-    assert districts.HAS_PLACES in page.text
+    assert render("has_places") in page.text
     assert len(await all_districts(services)) == 2
 
     response = await staff.delete("district", empty.id)
@@ -152,9 +152,9 @@ async def test_place_count_and_refused_delete(staff: Admin, services: Services) 
 
 
 async def test_search_finds_russian_titles(staff: Admin, services: Services) -> None:
-    async with session_scope(services.sessions) as session:
+    async with unit_of_work(services, actor=SYSTEM) as uow:
         for title in ("Южный", "Восточный"):
-            await districts.create_district(session, services.settings, SYSTEM, title=title)
+            await districts.create_district(uow, districts.DistrictForm.parse(title=title))
     page = await staff.client.get("/admin/district/list", params={"search": "Южн"})
     assert "Южный" in page.text
     assert "Восточный" not in page.text

@@ -6,18 +6,19 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from citygraph.db import session_scope
-from citygraph.domain import districts, media
+from citygraph.domain import districts
+from citygraph.domain.messages import render
+from citygraph.domain.policy import SYSTEM
+from citygraph.domain.unit import unit_of_work
 from citygraph.models import Place, PlaceImage
-from citygraph.security.permissions import SYSTEM
 from citygraph.services import Services
 from tests.admin.conftest import Admin, field_errors, png
 
 
 async def make_place(services: Services) -> Place:
-    async with session_scope(services.sessions) as session:
+    async with unit_of_work(services, actor=SYSTEM) as uow:
         district = await districts.create_district(
-            session, services.settings, SYSTEM, title="Тверской"
+            uow, districts.DistrictForm.parse(title="Тверской")
         )
         assert district.id is not None
         place = Place(
@@ -26,7 +27,7 @@ async def make_place(services: Services) -> Place:
             longitude=Decimal("37.620795"),
             district_id=district.id,
         )
-        session.add(place)
+        uow.session.add(place)
     return place
 
 
@@ -66,7 +67,7 @@ async def test_invalid_upload_is_a_form_error(staff: Admin, services: Services) 
         files={"image": ("notes.txt", b"plain text", "text/plain")},
     )
     assert response.status_code == 400
-    assert media.INVALID_IMAGE in field_errors(response.text)
+    assert render("invalid_image") in field_errors(response.text)
     assert await images(services) == []
     assert not (services.settings.media_root / "places").exists() or not any(
         (services.settings.media_root / "places").iterdir()
@@ -93,11 +94,10 @@ async def test_unknown_place_and_missing_file(staff: Admin, services: Services) 
         files={"image": ("a.png", png(), "image/png")},
     )
     assert response.status_code == 400
-    assert "Enter the id of an existing place." in field_errors(response.text)
+    assert field_errors(response.text) == [render("does_not_exist", {"pk_value": "424242"})]
 
+    # As DRF's PrimaryKeyRelatedField takes a blank form value: null.
     response = await staff.post("/admin/place-image/create", {"place_id": "", "save": "Save"})
     assert response.status_code == 400
-    errors = field_errors(response.text)
-    assert "Enter the id of an existing place." in errors
-    assert media.EMPTY_FILE in errors
+    assert field_errors(response.text) == [render("null"), render("empty")]
     assert await images(services) == []

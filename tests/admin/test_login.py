@@ -12,8 +12,9 @@ from citygraph.admin.auth import NOT_STAFF, SESSION_COOKIE, WRONG_CREDENTIALS
 from citygraph.app import create_app
 from citygraph.config import Settings
 from citygraph.db import session_scope
-from citygraph.domain import tokens
+from citygraph.domain import accounts, tokens
 from citygraph.domain.errors import AuthenticationFailed
+from citygraph.domain.unit import unit_of_work
 from citygraph.models import User
 from citygraph.security import passwords
 from citygraph.services import Services
@@ -172,15 +173,10 @@ async def test_login_is_rate_limited_together_with_token_creation(
             for _ in range(2):
                 assert (await login(client, "target", "guess")).status_code == 400
             # The third attempt for this username goes through the API's domain entry point.
-            async with services.sessions() as session:
-                with pytest.raises(AuthenticationFailed):
-                    await tokens.create_token_pair(
-                        session,
-                        services,
-                        username="target",
-                        password="guess",
-                        client_address="198.51.100.7",
-                    )
+            credentials = accounts.Credentials.parse(username="target", password="guess")
+            with pytest.raises(AuthenticationFailed):
+                async with unit_of_work(services, client_address="198.51.100.7") as uow:
+                    await tokens.create_token_pair(uow, credentials)
             response = await login(client, "target", "guess")
             assert response.status_code == 429
             assert int(response.headers["retry-after"]) >= 1

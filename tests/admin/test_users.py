@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from citygraph.admin.views.users import NOT_YOURSELF, PASSWORDS_DIFFER
-from citygraph.domain import accounts
+from citygraph.domain.messages import render
 from citygraph.models import User
 from citygraph.security import passwords
-from citygraph.security.validators import PASSWORD_TOO_COMMON, PASSWORD_TOO_SHORT
 from citygraph.services import Services
 from tests.admin.conftest import Admin, field_errors, login, make_user
+
+NOT_YOURSELF = render("cannot_deactivate_self")
+PASSWORDS_DIFFER = render("password_mismatch")
+PASSWORD_TOO_SHORT = render("password_too_short", {"min_length": 8})
+PASSWORD_TOO_COMMON = render("password_too_common")
 
 
 async def user_rows(services: Services) -> dict[str, User]:
@@ -141,5 +144,5 @@ async def test_plain_staff_cannot_take_over_a_superuser(services: Services, staf
         headers={"Origin": "http://testserver"},
     )
     assert response.status_code == 400
-    assert accounts.SUPERUSER_ONLY in response.text
+    assert render("superuser_only") in response.text
     assert (await user_rows(services))["operator"].password == staff.user.password

@@ -15,6 +15,7 @@ from citygraph.ratelimit import RateLimiter
 from citygraph.services import Services
 from tests.accounts.conftest import LOGIN, error_codes, first_error, gql, make_user
 from tests.conftest import IN_CI
+from tests.support.server import free_port
 
 # .ci/run points this at its own database number; a missing Redis fails in CI, skips elsewhere.
 REDIS_URL = os.environ.get("CITYGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -41,6 +42,34 @@ def limited(
 
 def test_mail_limit_default() -> None:
     assert Settings(CITYGRAPH_SECRET_KEY="x" * 50).rate_limit_mail == "5/hour"  # type: ignore[call-arg]
+
+
+async def test_hit_returns_the_wait_instead_of_raising() -> None:
+    settings = Settings(CITYGRAPH_SECRET_KEY="x" * 50, CITYGRAPH_RATE_LIMIT_LOGIN="2/minute")  # type: ignore[call-arg]
+    limiter = RateLimiter(settings)
+    keys: list[tuple[str, str | None]] = [("address", "10.9.0.1"), ("username", "alice")]
+    assert await limiter.hit("login", keys) is None
+    assert await limiter.hit("login", keys) is None
+    wait = await limiter.hit("login", keys)
+    assert wait is not None and 0 < wait <= 60
+    # A None value skips its key; alice's own budget is spent from any address.
+    assert await limiter.hit("login", [("address", None), ("username", "alice")]) is not None
+    assert await limiter.hit("login", [("address", "10.9.0.2"), ("username", "bob")]) is None
+
+
+async def test_unreachable_redis_fails_open(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        CITYGRAPH_SECRET_KEY="x" * 50,
+        CITYGRAPH_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        CITYGRAPH_RATE_LIMIT_LOGIN="1/minute",
+    )
+    limiter = RateLimiter(settings)
+    try:
+        for _ in range(3):
+            assert await limiter.hit("login", [("username", "alice")]) is None
+    finally:
+        await limiter.aclose()
+    assert "rate-limit storage failed" in caplog.text
 
 
 async def test_mail_limit_per_address_and_per_email(settings: Settings, services: Services) -> None:

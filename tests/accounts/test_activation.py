@@ -22,6 +22,7 @@ from tests.accounts.conftest import (
     login,
     make_user,
 )
+from tests.support.users import create_account
 
 REGISTER = """
 mutation($u: String!, $e: String!) {
@@ -148,6 +149,13 @@ async def test_staff_activate_and_deactivate(client: httpx.AsyncClient, services
     yourself = await gql(client, STAFF_OFF, {"id": boss.id}, token=staff_token)
     assert error_codes(yourself) == ["FORBIDDEN"]
     assert first_error(yourself)["message"] == "You cannot deactivate your own account."
+    # The one account policy: only a superuser may switch a superuser's account.
+    root = await create_account(
+        services, "root", email="", password=PASSWORD, active=True, staff=True, superuser=True
+    )
+    body = await gql(client, STAFF_OFF, {"id": root.id}, token=staff_token)
+    assert error_codes(body) == ["FORBIDDEN"]
+    assert first_error(body)["message"] == render("superuser_only")
     body = await gql(client, STAFF_OFF, {"id": plain.id}, token=staff_token)
     assert body["data"]["deactivateUser"]["isActive"] is False
     assert error_codes(await gql(client, ME, token=plain_token)) == ["UNAUTHENTICATED"]

@@ -22,7 +22,7 @@ from starlette.types import Message, Receive, Scope, Send
 from citygraph.domain.errors import DomainError
 from citygraph.domain.unit import UnitOfWork, unit_of_work
 from citygraph.services import Services
-from citygraph.web.state import client_address, get_services
+from citygraph.web.state import base_url_of, client_address, get_services
 from compat import errors
 from compat.auth import authenticate
 from compat.errors import ApiError, NotFoundPage
@@ -44,7 +44,7 @@ class Call:
 
     @property
     def base_url(self) -> str:
-        return str(self.request.base_url)
+        return base_url_of(self.request.scope)
 
     async def body(self) -> Body:
         return await parse_body(self.request)

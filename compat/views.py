@@ -22,6 +22,7 @@ from citygraph.domain.parsers import parse_id, parse_one, text
 from citygraph.domain.policy import require_staff
 from citygraph.jsonsql import Dialect, Sql
 from citygraph.models import District, User
+from citygraph.web.cache import mark_cacheable
 from compat import errors, lists
 from compat.endpoint import Call
 from compat.errors import ApiError
@@ -65,6 +66,8 @@ async def profile_owner_or_staff(call: Call) -> None:
 
 
 async def _list(call: Call, statement: str, sql: Sql) -> Response:
+    """A public list: JSON from the database, and the response cache may keep it."""
+    mark_cacheable(call.request.scope)
     engine = call.services.engine
     response = await lists.json_list(lists.connection(engine), statement, sql)
     if call.indent is None:

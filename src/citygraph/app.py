@@ -18,6 +18,7 @@ from citygraph.config import Settings
 from citygraph.graphql import routes as graphql_routes
 from citygraph.services import Services
 from citygraph.web import health, home
+from citygraph.web.cache import ResponseCache
 from citygraph.web.guard import ADMIN_FILES, Face, RequestGuard
 from citygraph.web.middleware import RequestIdMiddleware
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        services.changes.listen(settings.effective_database_url)
         try:
             yield
         finally:
@@ -41,6 +43,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     ]
     middleware = [
         Middleware(RequestIdMiddleware),
+        Middleware(
+            ResponseCache,
+            changes=services.changes,
+            get_paths=("/api/v1/disticts/", "/api/v1/places/", "/graphql"),
+            post_paths=("/graphql",),
+            enabled=settings.response_cache,
+        ),
         Middleware(RequestGuard, settings=settings, faces=faces),
     ]
     if settings.allowed_hosts != ["*"]:

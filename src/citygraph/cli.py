@@ -134,6 +134,13 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> None:
     print(_in_unit(settings, work))
 
 
+def cmd_cache(settings: Settings, _args: argparse.Namespace) -> None:
+    from citygraph.changes import ChangeCounter
+
+    ChangeCounter(settings.effective_database_url, settings.runtime_dir).bump()
+    print("cached responses of this database are stale now, on every worker of this machine")
+
+
 def cmd_export_schema(_settings: Settings, _args: argparse.Namespace) -> None:
     from citygraph.graphql.schema import export_sdl
 
@@ -175,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "prune-tokens", help="delete expired entries from the refresh-token blacklist"
     ).set_defaults(handler=cmd_prune_tokens)
+
+    cache = sub.add_parser("cache", help="the response cache")
+    cache.add_argument("action", choices=["clear"], help="forget every cached response")
+    cache.set_defaults(handler=cmd_cache)
 
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         handler=cmd_export_schema

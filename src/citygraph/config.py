@@ -103,6 +103,8 @@ class Settings(BaseSettings):
         ),
     )
     compiled_reads: bool = Field(default=True, validation_alias="CITYGRAPH_COMPILED_READS")
+    response_cache: bool = Field(default=True, validation_alias="CITYGRAPH_RESPONSE_CACHE")
+    runtime_dir: Path | None = Field(default=None, validation_alias="CITYGRAPH_RUNTIME_DIR")
     graphiql: bool | None = Field(default=None, validation_alias="CITYGRAPH_GRAPHIQL")
     introspection: bool | None = Field(default=None, validation_alias="CITYGRAPH_INTROSPECTION")
     max_upload_bytes: int = Field(

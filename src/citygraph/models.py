@@ -64,7 +64,16 @@ class District(SQLModel, table=True):
 
 class Place(SQLModel, table=True):
     __tablename__ = "places"
-    __table_args__ = (sa.Index("ix_places_latitude_longitude", "latitude", "longitude"),)
+    __table_args__ = (
+        sa.Index("ix_places_latitude_longitude", "latitude", "longitude"),
+        # GIN trigram on PostgreSQL (the title search), a plain index on SQLite: migration 0002.
+        sa.Index(
+            "ix_places_title_search",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))

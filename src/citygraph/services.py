@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from citygraph.changes import ChangeCounter
 from citygraph.config import Settings
 from citygraph.db import create_engine, create_sessionmaker
 from citygraph.mail import Mailer
@@ -22,10 +23,14 @@ class Services:
     # built from ``settings``; replace the attributes to substitute them.
     mailer: Mailer = field(init=False)
     limiter: RateLimiter = field(init=False)
+    changes: ChangeCounter = field(init=False)
 
     def __post_init__(self) -> None:
         self.mailer = Mailer(self.settings)
         self.limiter = RateLimiter(self.settings)
+        self.changes = ChangeCounter(
+            self.settings.effective_database_url, self.settings.runtime_dir
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -33,5 +38,6 @@ class Services:
         return cls(settings=settings, engine=engine, sessions=create_sessionmaker(engine))
 
     async def aclose(self) -> None:
+        await self.changes.aclose()
         await self.limiter.aclose()
         await self.engine.dispose()

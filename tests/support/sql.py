@@ -24,3 +24,22 @@ def recorded_statements(services: Services) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(services.engine.sync_engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def connections_used(services: Services) -> Iterator[list[object]]:
+    """Every connection checked out of ``services.engine``'s pool while the block runs.
+
+    Also counts the reads that bypass SQLAlchemy's statement events (the compiled reads and the
+    REST lists talk to the driver directly).
+    """
+    used: list[object] = []
+
+    def checkout(dbapi_connection: Any, *_args: Any) -> None:
+        used.append(dbapi_connection)
+
+    event.listen(services.engine.sync_engine, "checkout", checkout)
+    try:
+        yield used
+    finally:
+        event.remove(services.engine.sync_engine, "checkout", checkout)

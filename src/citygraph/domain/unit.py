@@ -9,6 +9,9 @@ Side effects wait for the outcome: an operation registers ``after_commit`` actio
 removal) that run only once the transaction has committed, and ``on_rollback`` actions (removing
 a file written for a row that never came to be) that run when it does not. Domain operations
 only flush; they never commit, roll back or talk to SMTP themselves.
+
+A commit that changed districts, places or images moves the change counter (``changes``) before
+the face answers, so cached responses of the read graph are never served after it.
 """
 
 from __future__ import annotations
@@ -19,17 +22,29 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from citygraph.config import Settings
 from citygraph.domain.policy import Actor
 from citygraph.mail import Mailer
+from citygraph.models import District, Place, PlaceImage
 from citygraph.ratelimit import RateLimiter
 from citygraph.services import Services
 
 log = logging.getLogger("citygraph.unit")
 
 Action = Callable[[], Awaitable[None]]
+_PUBLIC = (District, Place, PlaceImage)
+_PUBLIC_CHANGED = "citygraph.public_changed"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_public_changes(session: Session, _context: object, _instances: object) -> None:
+    """Remember that this transaction writes the public read graph."""
+    if any(isinstance(obj, _PUBLIC) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_PUBLIC_CHANGED] = True
 
 
 def utcnow() -> datetime:
@@ -83,10 +98,13 @@ class UnitOfWork:
         except BaseException:
             await self.rollback()
             raise
+        if self.session.sync_session.info.pop(_PUBLIC_CHANGED, False):
+            self.services.changes.bump()
         actions, self._after_commit, self._on_rollback = self._after_commit, [], []
         await _run(actions, "after commit")
 
     async def rollback(self) -> None:
+        self.session.sync_session.info.pop(_PUBLIC_CHANGED, None)
         try:
             await self.session.rollback()
         finally:

@@ -47,8 +47,9 @@ from citygraph.graphql.reads import CompiledReads
 from citygraph.graphql.schema import CitygraphSchema
 from citygraph.models import User
 from citygraph.services import Services
+from citygraph.web.cache import mark_cacheable
 from citygraph.web.guard import media_type
-from citygraph.web.state import client_address
+from citygraph.web.state import base_url_of, client_address
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
@@ -323,7 +324,7 @@ class GraphQLEndpoint:
                 406, f"Not Acceptable: accept {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}"
             )
         operation = await read_operation(request)
-        base_url = str(request.base_url)
+        base_url = base_url_of(request.scope)
         statement = self.reads.statement(
             operation.query,
             operation.operation_name,
@@ -331,6 +332,7 @@ class GraphQLEndpoint:
             media_prefix(self.services.settings, base_url),
         )
         if statement is not None and "authorization" not in request.headers:
+            mark_cacheable(request.scope)
             return self.compiled(await self.reads.run(statement), media)
         async with self.services.sessions() as session:
             uow = UnitOfWork(session, self.services, client_address=client_address(request))
@@ -347,6 +349,8 @@ class GraphQLEndpoint:
             finally:
                 await uow.rollback()  # reads end here; each mutation field committed already
         self.reads.learn(operation.query, operation.operation_name, result)
+        if not result.errors and self.reads.is_query(operation.query, operation.operation_name):
+            mark_cacheable(request.scope)
         return self.respond(result, media)
 
     def compiled(self, body: bytes, media: str) -> Response:

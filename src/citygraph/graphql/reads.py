@@ -84,8 +84,9 @@ class CompiledReads:
         )
 
     def learn(self, query: str | None, operation_name: str | None, result: ExecutionResult) -> None:
-        """Remember, after the executor ran ``query``, whether it can compile next time."""
-        if not self.enabled or query is None or (query, operation_name) in self._plans:
+        """Remember, after the executor ran ``query``, whether it is a valid query operation
+        (so it can compile next time, and its answers can be cached)."""
+        if query is None or (query, operation_name) in self._plans:
             return
         plan = NO_PLAN
         if not _is_request_error(result):
@@ -94,6 +95,10 @@ class CompiledReads:
             except GraphQLError:  # pragma: no cover - strawberry parsed it already
                 plan = NO_PLAN
         self._plans.put((query, operation_name), plan)
+
+    def is_query(self, query: str | None, operation_name: str | None) -> bool:
+        """A document already seen to be a valid query operation (reads only)."""
+        return query is not None and self._plans.get((query, operation_name)) is not None
 
     def statement(
         self,

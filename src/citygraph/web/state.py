@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import URL
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from citygraph.services import Services
 
@@ -15,3 +17,23 @@ def get_services(conn: HTTPConnection) -> Services:
 def client_address(conn: HTTPConnection) -> str | None:
     """The caller's address (uvicorn puts the proxy-forwarded one here when trusted)."""
     return conn.client.host if conn.client else None
+
+
+def base_url_of(scope: Scope) -> str:
+    """The base absolute URLs (of images) are built from.
+
+    ``CITYGRAPH_PUBLIC_URL`` when set. Otherwise the request's own scheme and host, as DRF
+    builds them — except in production with any host allowed, where the host is the address
+    the server listens on: a ``Host`` header is the client's to choose, and responses are
+    cached for everyone (with ``CITYGRAPH_ALLOWED_HOSTS`` set, the host is one of those).
+    """
+    settings = scope["app"].state.services.settings
+    if settings.public_url:
+        return str(settings.public_url)
+    if settings.is_production and settings.allowed_hosts == ["*"] and scope.get("server"):
+        host, port = scope["server"]
+        scheme = scope.get("scheme", "http")
+        default = {"http": 80, "https": 443}.get(scheme)
+        netloc = host if port in (None, default) else f"{host}:{port}"
+        return f"{scheme}://{netloc}/"
+    return str(URL(scope=scope).replace(path=scope.get("root_path", "") + "/", query=""))

@@ -1,0 +1,281 @@
+"""The response cache: anonymous reads of the public graph, served from memory until it changes.
+
+In front of both faces. A request may be answered from here when it is anonymous (no
+``Authorization`` header at all: a bad token must still be refused) and is a ``GET`` (or a
+``HEAD``) of a cacheable path, or a ``POST`` to ``/graphql``. Its key is the normalised request:
+method class, path, sorted query parameters or the GraphQL parameters (query, canonical
+variables, operation name, extensions), the ``Accept`` header (it picks the media type and DRF's
+indent) and the base URL absolute image URLs are built from — which comes from configuration
+in production (``web.state.base_url``), so no ``Host`` header can put other URLs into what
+others receive.
+
+Only what a face marks as cacheable is stored (``mark_cacheable``: the REST lists, GraphQL
+query operations without errors), with the change counter's value read before the face ran;
+an entry is served only while the counter has not moved (``changes``), so a write is visible in
+the very next response, on every worker. Every cacheable response carries a strong ``ETag``
+and ``Cache-Control: no-cache``; a matching ``If-None-Match`` gets 304. Bounded: at most
+``MAX_ENTRIES`` entries and ``MAX_BYTES`` bytes in all, least recently used first out; larger
+responses (a streamed 10,000-place list) pass through uncached.
+
+``CITYGRAPH_RESPONSE_CACHE=off`` switches it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Final
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from citygraph.changes import ChangeCounter
+from citygraph.web.state import base_url_of
+
+MAX_ENTRIES: Final = 2048
+MAX_BYTES: Final = 64 << 20
+MAX_ENTRY_BYTES: Final = 2 << 20
+MAX_KEY_BODY: Final = 64 << 10
+CACHEABLE: Final = "citygraph.cacheable"
+CACHE_CONTROL: Final = b"no-cache"
+
+
+def mark_cacheable(scope: Scope) -> None:
+    """Let the cache keep this response (a face calls it for an anonymous public read)."""
+    scope.setdefault("state", {})[CACHEABLE] = True
+
+
+@dataclass(frozen=True)
+class Entry:
+    generation: int
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: bytes
+
+
+def etag_of(body: bytes) -> bytes:
+    return b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+
+
+class ResponseCache:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        changes: ChangeCounter,
+        get_paths: tuple[str, ...],
+        post_paths: tuple[str, ...],
+        enabled: bool = True,
+    ) -> None:
+        self.app = app
+        self.changes = changes
+        self.get_paths = get_paths
+        self.post_paths = post_paths
+        self.enabled = enabled
+        self._entries: OrderedDict[bytes, Entry] = OrderedDict()
+        self._bytes = 0
+
+    # --- the key ----------------------------------------------------------------------------
+
+    def _candidate(self, scope: Scope) -> bool:
+        if not self.enabled or scope["type"] != "http":
+            return False
+        method, path = scope["method"], scope["path"]
+        if method in ("GET", "HEAD"):
+            paths = self.get_paths
+        elif method == "POST":
+            paths = self.post_paths
+        else:
+            return False
+        if path not in paths:
+            return False
+        return not any(name == b"authorization" for name, _ in scope["headers"])
+
+    def _key(self, scope: Scope, body: bytes | None) -> bytes | None:
+        headers = dict(scope["headers"])
+        parts: list[bytes] = [
+            b"POST" if body is not None else b"GET",
+            scope["path"].encode(),
+            headers.get(b"accept", b"").lower(),
+            base_url_of(scope).encode(),
+        ]
+        if body is None:
+            query = scope.get("query_string", b"").split(b"&")
+            parts.append(b"&".join(sorted(query)))
+        else:
+            if headers.get(b"content-type", b"").split(b";")[0].strip() != b"application/json":
+                return None
+            try:
+                request = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                return None
+            if not isinstance(request, dict):
+                return None
+            parts.append(orjson.dumps(request, option=orjson.OPT_SORT_KEYS))
+        return b"\0".join(parts)
+
+    # --- the store ----------------------------------------------------------------------------
+
+    def _get(self, key: bytes) -> Entry | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.generation != self.changes.current():
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
+    def _drop(self, key: bytes) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry.body)
+
+    def _put(self, key: bytes, entry: Entry) -> None:
+        self._drop(key)
+        self._entries[key] = entry
+        self._bytes += len(entry.body)
+        while len(self._entries) > MAX_ENTRIES or self._bytes > MAX_BYTES:
+            oldest = next(iter(self._entries))
+            self._drop(oldest)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
+    # --- ASGI ---------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._candidate(scope):
+            await self.app(scope, receive, send)
+            return
+        body: bytes | None = None
+        if scope["method"] == "POST":
+            body, receive = await _peek_body(receive)
+            if body is None:  # too long to be a key (the guard decides what it is)
+                await self.app(scope, receive, send)
+                return
+        key = self._key(scope, body)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        entry = self._get(key)
+        if entry is not None:
+            await _answer(scope, send, entry)
+            return
+        if scope["method"] == "HEAD":  # no body to keep: answered, not stored
+            await self.app(scope, receive, send)
+            return
+        generation = self.changes.current()
+        await self.app(scope, receive, _Recorder(self, scope, send, key, generation).send)
+
+
+class _Recorder:
+    """Passes a response through, adding the cache headers and keeping a copy when allowed."""
+
+    def __init__(
+        self, cache: ResponseCache, scope: Scope, send: Send, key: bytes, generation: int
+    ) -> None:
+        self.cache = cache
+        self.scope = scope
+        self._send = send
+        self.key = key
+        self.generation = generation
+        self.start: Message | None = None
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.passing = False
+
+    async def send(self, message: Message) -> None:
+        if self.passing:
+            await self._send(message)
+            return
+        if message["type"] == "http.response.start":
+            cacheable = self.scope.get("state", {}).get(CACHEABLE, False)
+            names = {name for name, _ in message.get("headers", [])}
+            if message["status"] != 200 or not cacheable or b"content-length" not in names:
+                self.passing = True
+                await self._send(message)
+                return
+            self.start = message
+            return
+        if message["type"] != "http.response.body":  # pragma: no cover - nothing else is sent
+            await self._send(message)
+            return
+        self.chunks.append(message.get("body", b""))
+        self.size += len(self.chunks[-1])
+        if self.size > MAX_ENTRY_BYTES:  # a large response: send what was held, keep nothing
+            await self._flush(more_body=message.get("more_body", False))
+            return
+        if message.get("more_body", False):
+            return
+        assert self.start is not None
+        body = b"".join(self.chunks)
+        headers = [
+            (name, value)
+            for name, value in self.start.get("headers", [])
+            if name not in (b"etag", b"cache-control", b"content-length")
+        ]
+        entry = Entry(self.generation, 200, headers, body, etag_of(body))
+        self.cache._put(self.key, entry)
+        await _answer(self.scope, self._send, entry)
+
+    async def _flush(self, *, more_body: bool) -> None:
+        self.passing = True
+        assert self.start is not None
+        await self._send(self.start)
+        await self._send(
+            {"type": "http.response.body", "body": b"".join(self.chunks), "more_body": more_body}
+        )
+
+
+def _held_by_client(scope: Scope, etag: bytes) -> bool:
+    """``If-None-Match`` names these bytes (or ``*``)."""
+    match = dict(scope["headers"]).get(b"if-none-match")
+    if match is None:
+        return False
+    tags = [tag.strip().removeprefix(b"W/") for tag in match.split(b",")]
+    return b"*" in tags or etag in tags
+
+
+async def _answer(scope: Scope, send: Send, entry: Entry) -> None:
+    """The entry as a response: 304 when the client holds these bytes already."""
+    fresh = _held_by_client(scope, entry.etag)
+    cache_headers = [(b"etag", entry.etag), (b"cache-control", CACHE_CONTROL)]
+    if fresh:
+        await send({"type": "http.response.start", "status": 304, "headers": cache_headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    body = b"" if scope["method"] == "HEAD" else entry.body
+    headers = [*entry.headers, *cache_headers, (b"content-length", str(len(entry.body)).encode())]
+    await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _peek_body(receive: Receive) -> tuple[bytes | None, Receive]:
+    """Read a small body to key it by, and a ``receive`` that hands it on unchanged."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        more = message.get("more_body", False)
+        if size > MAX_KEY_BODY and more:
+            break
+    body = b"".join(chunks)
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return (None if more else body), replay

@@ -307,3 +307,21 @@ async def test_mutations_run_in_order_and_one_failure_keeps_the_others(
     assert [e["path"] for e in result["errors"]] == [["b"]]
     titles = await gql("{ districts { title } }")
     assert titles["data"]["districts"] == [{"title": "A"}, {"title": "C"}]
+
+
+async def test_a_failed_first_mutation_keeps_the_next(
+    gql: GQL, services: Services, staff_token: str
+) -> None:
+    """The first mutation fails while the request's transaction (the one that loaded the
+    actor) is still open; its rollback must not break the mutations after it."""
+    result = await gql(
+        'mutation { bad: createDistrict(input: {title: ""}) { title }'
+        ' good: createDistrict(input: {title: "B"}) { title } }',
+        token=staff_token,
+    )
+    assert result["data"] == {"bad": None, "good": {"title": "B"}}, result["errors"]
+    assert [(e["path"], e["extensions"]["code"]) for e in result["errors"]] == [
+        (["bad"], "BAD_USER_INPUT")
+    ]
+    titles = await gql("{ districts { title } }")
+    assert titles["data"]["districts"] == [{"title": "B"}]

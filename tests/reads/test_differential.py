@@ -11,8 +11,8 @@ it can be): the three responses must be the same bytes, on SQLite and PostgreSQL
 from __future__ import annotations
 
 import base64
-import os
 import json
+import os
 from dataclasses import dataclass
 
 import httpx

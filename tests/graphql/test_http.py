@@ -66,13 +66,18 @@ async def test_malformed_requests_are_400(client: httpx.AsyncClient, body: str) 
 
 
 async def test_body_limit(client: httpx.AsyncClient, settings: Settings) -> None:
+    """Over the limit is 413 even for a query answered just before (and so in the response
+    cache): the limit is about the request's size, whatever its answer would be."""
     padding = " " * settings.max_body_bytes
-    response = await client.post(
-        "/graphql",
-        content='{"query": "{ __typename }"' + padding + "}",
-        headers={"Content-Type": "application/json"},
-    )
-    assert response.status_code == 413
+    for _ in range(2):
+        answered = await client.post("/graphql", json={"query": "{ __typename }"})
+        assert answered.json() == {"data": {"__typename": "Query"}}
+        response = await client.post(
+            "/graphql",
+            content='{"query": "{ __typename }"' + padding + "}",
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 413, response.text
 
 
 @pytest.mark.parametrize("name", ["CITYGRAPH_MAX_BODY_BYTES", "CITYGRAPH_GRAPHQL_MAX_BODY_BYTES"])
@@ -80,7 +85,8 @@ async def test_body_limit_setting(
     services: Services, database_url: str, tmp_path: Path, name: str
 ) -> None:
     """``max_body_bytes`` (and its former name) is the limit: at it 200, one byte more 413,
-    refused by the request guard in GraphQL's error format."""
+    refused by the request guard in GraphQL's error format, also once the query has been
+    answered (and could be served from the response cache)."""
     settings = make_settings(database_url, tmp_path / "media", **{name: 200})
     assert settings.max_body_bytes == 200
     shared = Services(settings=settings, engine=services.engine, sessions=services.sessions)
@@ -95,13 +101,16 @@ async def test_body_limit_setting(
                 "/graphql", content=body, headers={"Content-Type": "application/json"}
             )
 
-        at_limit = await post(200)
-        assert at_limit.status_code == 200
-        assert at_limit.json() == {"data": {"__typename": "Query"}}
+        refused = {"errors": [{"message": "Request body too large (limit 200 bytes)."}]}
         over = await post(201)
         assert over.status_code == 413
         assert over.headers["content-type"] == "application/json; charset=utf-8"
-        assert over.json() == {"errors": [{"message": "Request body too large (limit 200 bytes)."}]}
+        assert over.json() == refused
+        at_limit = await post(200)
+        assert at_limit.status_code == 200
+        assert at_limit.json() == {"data": {"__typename": "Query"}}
+        again = await post(201)  # the same query, now answered before: still too large
+        assert (again.status_code, again.json()) == (413, refused)
 
 
 async def test_chunked_body_over_the_limit_is_413(

@@ -41,17 +41,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         Face(("/admin",), files=ADMIN_FILES, refuse=admin.refusal),
         Face((), files=1, refuse=compat.routes.refusal),
     ]
-    middleware = [
-        Middleware(RequestIdMiddleware),
-        Middleware(
-            ResponseCache,
-            changes=services.changes,
-            get_paths=("/api/v1/disticts/", "/api/v1/places/", "/graphql"),
-            post_paths=("/graphql",),
-            enabled=settings.response_cache,
-        ),
-        Middleware(RequestGuard, settings=settings, faces=faces),
-    ]
+    # Outermost first: the request id on every answer; host and CORS checks before anything
+    # is answered (a cache hit included); the guard before any body is read; then the cache.
+    middleware = [Middleware(RequestIdMiddleware)]
     if settings.allowed_hosts != ["*"]:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts))
     if settings.cors_origins:
@@ -63,6 +55,16 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 allow_headers=["Authorization", "Content-Type", "X-Requested-With"],
             )
         )
+    middleware += [
+        Middleware(RequestGuard, settings=settings, faces=faces),
+        Middleware(
+            ResponseCache,
+            changes=services.changes,
+            get_paths=("/api/v1/disticts/", "/api/v1/places/", "/graphql"),
+            post_paths=("/graphql",),
+            enabled=settings.response_cache,
+        ),
+    ]
 
     routes: list[BaseRoute] = [
         *home.routes,

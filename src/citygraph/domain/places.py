@@ -393,11 +393,12 @@ async def delete_place(uow: UnitOfWork, place_id: Id) -> None:
         filecleanup.delete_on_commit(uow, path)
 
 
-async def add_place_image(uow: UnitOfWork, place_id: Id, data: bytes) -> PlaceImage:
-    """Staff only. A bad file is ``InvalidInput`` on ``image``: nothing stored, no row."""
+async def add_place_image(uow: UnitOfWork, place_id: Id, data: bytes | FieldError) -> PlaceImage:
+    """Staff only. A bad file (or the face's ``file.invalid`` for text sent where a file
+    belongs) is ``InvalidInput`` on ``image``: nothing stored, no row."""
     require_staff(uow.actor)
     await get_place(uow.session, place_id)
-    image = media.check_image(uow.settings, data)
+    image = data if isinstance(data, FieldError) else media.check_image(uow.settings, data)
     if isinstance(image, FieldError):
         raise InvalidInput({"image": [image]})
     relative = await filecleanup.write_image(uow, image, IMAGE_FOLDER)

@@ -21,6 +21,7 @@ MAY audit of graphql-http's ``auditServer`` (``tests/graphql/test_http_audit.py`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -132,9 +133,16 @@ class Operation:
 
 
 def _json(raw: str | bytes, what: str) -> Any:
+    """orjson, then the standard library for the JSON orjson refuses but RFC 8259 allows (an
+    escaped lone surrogate: the domain's parsers refuse it with a field error); nesting deeper
+    than either can go is a 400 like any other parse error."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
         raise Refused(400, f"Unable to parse {what} as JSON") from None
 
 
@@ -337,6 +345,8 @@ class GraphQLEndpoint:
         async with self.services.sessions() as session:
             uow = UnitOfWork(session, self.services, client_address=client_address(request))
             uow.actor = await authenticate(request, uow)
+            if uow.actor is not None:  # a failed mutation's rollback must not expire the actor
+                session.expunge(uow.actor)
             try:
                 if statement is not None:
                     body = await self.reads.run(statement, await session.connection())

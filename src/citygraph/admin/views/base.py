@@ -18,7 +18,7 @@ from citygraph.admin.forms import AdminFormError, form_error
 from citygraph.config import Settings
 from citygraph.domain import media
 from citygraph.domain.errors import DomainError, InvalidInput, NotAuthenticated
-from citygraph.domain.parsers import Id, parse_id
+from citygraph.domain.parsers import NO_ID, Id, parse_id
 from citygraph.domain.unit import UnitOfWork, unit_of_work
 from citygraph.models import User
 from citygraph.services import Services
@@ -87,6 +87,22 @@ class DomainModelView(ModelView):
         if custom is not None:
             return getattr(obj, prop, None), custom
         return await super().get_detail_value(obj, prop, request)
+
+    async def get_object_for_details(self, request: Request) -> Any:
+        """A pk from the URL that cannot exist is a 404 before sqladmin queries with it."""
+        if parse_pk(request.path_params.get("pk")) == NO_ID:
+            return None
+        return await super().get_object_for_details(request)
+
+    async def get_object_for_edit(self, request: Request) -> Any:
+        if parse_pk(request.path_params.get("pk")) == NO_ID:
+            return None
+        return await super().get_object_for_edit(request)
+
+    async def get_object_for_delete(self, value: Any) -> Any:
+        if parse_pk(value) == NO_ID:
+            return None
+        return await super().get_object_for_delete(value)
 
     async def get_object_filepath(self, identifier: str, column_name: str) -> Path:
         """Refuse sqladmin's file download/preview routes (``/<view>/<pk>/<column>/download/``).

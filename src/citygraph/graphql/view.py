@@ -25,7 +25,7 @@ from typing import Any, overload
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -38,7 +38,7 @@ from strawberry.types.unset import UNSET
 from citygraph.domain.errors import TokenInvalid
 from citygraph.graphql import errors, limits
 from citygraph.graphql.context import GraphQLContext
-from citygraph.graphql.graphiql import render_graphiql_html
+from citygraph.graphql.graphiql import graphiql_response
 from citygraph.services import Services
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -255,7 +255,7 @@ class GraphQLView(GraphQL[GraphQLContext, None]):
         return orjson.dumps(data)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(render_graphiql_html(assets_dir=self.assets_dir))
+        return graphiql_response(assets_dir=self.assets_dir)
 
     # -- context: the sub-response carries negotiation results to ``create_response`` ----------
 

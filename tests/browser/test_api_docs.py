@@ -25,6 +25,8 @@ from tests.support.server import live_server
 from tests.support.users import create_account
 
 pytestmark = pytest.mark.browser
+# Swagger UI parses 1.7 MB of script and the document before it renders: slow on a busy machine.
+RENDERED = 30_000
 
 USERNAME = "reader"
 PASSWORD = "Lantern-Ocean-73"
@@ -80,7 +82,7 @@ async def test_docs_render_try_it_out_and_authorize(
             assert_security_headers(await response.all_headers())
 
             await expect(page.locator(".information-container .title")).to_contain_text(
-                "citygraph REST compatibility API"
+                "citygraph REST compatibility API", timeout=RENDERED
             )
             await expect(page.locator(".opblock")).to_have_count(OPERATIONS)
             await expect(page.locator(".swagger-ui .errors-wrapper")).to_have_count(0)
@@ -98,6 +100,7 @@ async def test_docs_render_try_it_out_and_authorize(
         page = await context.new_page()
         watch = await PageWatch.attach(page, base)
         await page.goto(f"{base}/api/docs", wait_until="networkidle")
+        await expect(page.locator("#operations-accounts-me")).to_be_visible(timeout=RENDERED)
 
         me = await open_operation(page, "accounts", "me")
         status, body = await execute(me)

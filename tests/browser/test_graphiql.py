@@ -65,13 +65,15 @@ async def test_first_visit_runs_the_examples(
             assert_security_headers(await response.all_headers())
 
             editor = page.locator(EDITOR)
-            await expect(editor).to_contain_text("query DistrictsWithPlaces")
+            # GraphiQL parses 3.5 MB of script before it renders: slow on a busy machine.
+            await expect(editor).to_contain_text("query DistrictsWithPlaces", timeout=30_000)
             await expect(editor).to_contain_text("placesNear(")
             assert not await editor.get_by_text("Welcome to GraphiQL").count()
             if width == 1280:
                 cut_off = [text for text, fits in await page.evaluate(COMMENTS_FIT) if not fits]
                 assert cut_off == [], f"comment lines cut off at the editor's edge: {cut_off}"
-            await expect(page.locator(".graphiql-explorer-root")).to_be_visible()
+            # The explorer appears once the schema's introspection has answered.
+            await expect(page.locator(".graphiql-explorer-root")).to_be_visible(timeout=20_000)
             await expect(page.locator(".citygraph-auth-note")).to_be_visible()
             await expect(page.locator(".citygraph-auth-note")).to_contain_text(
                 '{"Authorization": "JWT <access token>"} in the Headers tab'

@@ -19,9 +19,11 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.runtime-installed
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-# GraphiQL's browser assets and the graphql-http audit, from the npm registry (never a CDN).
+# GraphiQL's and Swagger UI's browser assets and the graphql-http audit, from the npm registry
+# (never a CDN). No package needs an install script; swagger-ui-dist's dependency has a
+# telemetry one.
 assets/node_modules/.installed: assets/package.json assets/package-lock.json
-	cd assets && npm ci --no-audit --no-fund --loglevel=error
+	cd assets && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(VENV)/.runtime-installed assets/node_modules/.installed

@@ -1,18 +1,15 @@
-"""OpenAPI 3.1 description of the REST compatibility layer, and a Swagger UI page for people.
+"""OpenAPI 3.1 description of the REST compatibility layer, served at ``GET /api/openapi.json``.
 
-``GET /api/openapi.json`` serves the document; ``GET /api/docs`` the Swagger UI, whose assets
-come from the ``swagger-ui-bundle`` package under ``/api/docs/static/`` (no CDN).
+People read it at ``/api/docs`` (Swagger UI, ``compat.apidocs``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import swagger_ui_bundle
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from compat.rendering import json_bytes
 
@@ -576,45 +573,12 @@ def document() -> dict[str, Any]:
 
 _DOCUMENT = json_bytes(document())
 
-DOCS_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>citygraph REST API</title>
-<link rel="stylesheet" href="/api/docs/static/swagger-ui.css">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="/api/docs/static/swagger-ui-bundle.js"></script>
-<script src="/api/docs/static/swagger-ui-standalone-preset.js"></script>
-<script>
-window.ui = SwaggerUIBundle({
-  url: "/api/openapi.json",
-  dom_id: "#swagger-ui",
-  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-  layout: "StandaloneLayout"
-});
-</script>
-</body>
-</html>
-"""
-
 
 async def openapi_json(_request: Request) -> Response:
     return Response(_DOCUMENT, media_type=JSON)
 
 
-async def docs(_request: Request) -> HTMLResponse:
-    return HTMLResponse(DOCS_PAGE)
-
-
 def routes() -> list[BaseRoute]:
     return [
         Route("/api/openapi.json", openapi_json, methods=["GET", "HEAD"]),
-        Route("/api/docs", docs, methods=["GET", "HEAD"]),
-        Mount(
-            "/api/docs/static",
-            app=StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
-            name="swagger-ui",
-        ),
     ]

@@ -39,7 +39,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from citygraph.services import Services
-from compat import errors, metadata, openapi, views
+from compat import apidocs, errors, metadata, openapi, views
 from compat.endpoint import Endpoint, allow_any
 from compat.rendering import json_response, not_found_page, redirect_with_slash
 
@@ -204,6 +204,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
     for path, endpoint in JWT_ENDPOINTS:
         routes.append(Route(path + "{rest:path}", endpoint))
     routes.extend(openapi.routes())
+    routes.extend(apidocs.routes())
     return routes
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from citygraph.graphql.graphiql import find_assets_dir, graphiql_routes, render_graphiql_html
+from citygraph.graphql.graphiql import find_assets_dir, graphiql_response, graphiql_routes
 from citygraph.graphql.http import GraphQLEndpoint, Refused, refusal_response
 from citygraph.graphql.schema import build_schema
 from citygraph.services import Services
@@ -21,7 +21,7 @@ def build_routes(services: Services) -> list[BaseRoute]:
         routes.extend(graphiql_routes(assets_dir))
 
         def ide(_request: Request) -> Response:
-            return HTMLResponse(render_graphiql_html(assets_dir=assets_dir))
+            return graphiql_response(assets_dir=assets_dir)
 
     endpoint = GraphQLEndpoint(build_schema(settings), services, ide=ide)
     routes.append(Route("/graphql", endpoint, name="graphql"))

@@ -1,18 +1,23 @@
-"""The start page a person sees after ``make serve``."""
+"""The start page a person sees after ``make serve``, its stylesheet and the site icon."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from citygraph import __version__
+from citygraph.web import assets, headers
+
+STATIC_PATH = "/static"
+OWN_FILES = ("citygraph-home.css", "favicon.svg")
+_FILES = assets.own_files(*OWN_FILES)
 
 PAGE = """<!doctype html>
 <html lang="ru"><head><meta charset="utf-8"><title>citygraph</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;
-line-height:1.5;color:#222}}a{{color:#0b5cad}}code{{background:#f2f2f2;padding:0 .25rem}}</style>
+<link rel="icon" type="image/svg+xml" href="{static}/favicon.svg?v={token}">
+<link rel="stylesheet" href="{static}/citygraph-home.css?v={token}">
 </head><body>
 <h1>citygraph <small>{version}</small></h1>
 <p>Путеводитель по Москве: административные округа и места в них. A Moscow city guide
@@ -27,10 +32,16 @@ backend: districts (округа), places, photos and user accounts.</p>
 </ul>
 </body></html>
 """
+_HEADERS = headers.page_headers()
 
 
 async def home(_request: Request) -> HTMLResponse:
-    return HTMLResponse(PAGE.format(version=__version__))
+    page = PAGE.format(version=__version__, static=STATIC_PATH, token=assets.version_token(_FILES))
+    return HTMLResponse(page, headers=_HEADERS)
 
 
-routes = [Route("/", home, methods=["GET", "HEAD"])]
+routes: list[BaseRoute] = [
+    Route("/", home, methods=["GET", "HEAD"]),
+    *assets.static_routes(STATIC_PATH, _FILES, name="site_static"),
+    *assets.favicon_routes(),
+]

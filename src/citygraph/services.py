@@ -12,6 +12,7 @@ from citygraph.config import Settings
 from citygraph.db import create_engine, create_sessionmaker
 from citygraph.mail import Mailer
 from citygraph.ratelimit import RateLimiter
+from citygraph.storage import MediaStore, store_for
 
 
 @dataclass
@@ -20,13 +21,16 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     # Account e-mail (SMTP or the log) and login/registration rate limits (memory or Redis),
-    # built from ``settings``; replace the attributes to substitute them.
+    # built from ``settings``; replace the attributes to substitute them. The media store
+    # (folder or S3) is the one the domain reaches through ``store_for(settings)``.
     mailer: Mailer = field(init=False)
     limiter: RateLimiter = field(init=False)
+    store: MediaStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.mailer = Mailer(self.settings)
         self.limiter = RateLimiter(self.settings)
+        self.store = store_for(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -35,6 +39,7 @@ class Services:
 
     async def aclose(self) -> None:
         await self.limiter.aclose()
+        await self.store.aclose()
         await self.engine.dispose()
 
 

@@ -151,6 +151,12 @@ def _rate_limited(exc: domain.DomainError) -> ApiError:
     return ApiError(429, {"detail": THROTTLED.format(wait=wait)}, {"Retry-After": str(wait)})
 
 
+def _service_unavailable(exc: domain.DomainError) -> ApiError:
+    assert isinstance(exc, domain.ServiceUnavailable)
+    wait = max(int(exc.retry_after), 1)
+    return ApiError(503, {"detail": exc.message}, {"Retry-After": str(wait)})
+
+
 def _detail(status: int, **headers: str) -> Any:
     def build(exc: domain.DomainError) -> ApiError:
         return ApiError(status, {"detail": exc.message}, headers)
@@ -168,6 +174,7 @@ DOMAIN_ERROR_STATUS: dict[type[domain.DomainError], Any] = {
     domain.AuthenticationFailed: _detail(401, **{"WWW-Authenticate": WWW_AUTHENTICATE}),
     domain.TokenInvalid: _token_invalid,
     domain.RateLimited: _rate_limited,
+    domain.ServiceUnavailable: _service_unavailable,  # an outage (the media store): try again
 }
 
 

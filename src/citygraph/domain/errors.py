@@ -8,7 +8,8 @@ DomainError
 ├── Conflict                the operation clashes with the current state
 ├── AuthenticationFailed    login with unknown user, wrong password or inactive account
 ├── TokenInvalid            a JWT or one-time account token is bad, expired or of wrong type
-└── RateLimited             too many attempts; ``retry_after`` seconds
+├── RateLimited             too many attempts; ``retry_after`` seconds
+└── ServiceUnavailable      a service the operation needs (the media store) is down; retry later
 """
 
 from __future__ import annotations
@@ -67,6 +68,16 @@ class RateLimited(DomainError):
 
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         super().__init__(message or f"Too many attempts. Try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(DomainError):
+    """An outage, not the caller's fault: nothing was changed; ``retry_after`` seconds."""
+
+    default_message = "The service is temporarily unavailable. Try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 10) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
 
 

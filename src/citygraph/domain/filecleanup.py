@@ -9,17 +9,19 @@ file it names; the session decides when the change is real. So:
   transaction has committed, so a rollback never leaves a row pointing at a missing file.
 
 Both hook into the session's ``after_commit`` / ``after_transaction_end`` events, registered
-once per session. Removal is a local ``unlink``; a file already gone is not an error.
+once per session. Removal goes through the media store (``media.discard_image``): an object
+already gone is not an error, and a store outage is logged, never raised.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util.concurrency import await_only, in_greenlet
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from citygraph.config import Settings
@@ -32,21 +34,35 @@ _ON_ROLLBACK = "citygraph.discard_on_rollback"
 _HOOKED = "citygraph.filecleanup_hooked"
 
 
-def _unlink(root: Path, relative: str) -> None:
-    root = root.resolve()
-    target = (root / relative).resolve()
-    if root not in target.parents:
+_background: set[asyncio.Task[None]] = set()
+
+
+def _unlink(settings: Settings, relative: str) -> None:
+    """Delete ``relative`` from the store, from a (synchronous) session event hook.
+
+    The hooks run inside SQLAlchemy's greenlet when an ``AsyncSession`` commits, rolls back or
+    closes, so the store's coroutine is awaited right there (``await_only``). Outside one (a
+    session dropped without closing) the deletion is left to a task on the running loop.
+    """
+    removal = media.discard_image(settings, relative)
+    if in_greenlet():
+        await_only(removal)
         return
     try:
-        target.unlink(missing_ok=True)
-    except OSError:  # a file we cannot remove must not turn a committed change into an error
-        log.warning("could not remove media file %s", target, exc_info=True)
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        removal.close()
+        log.warning("could not remove media %r: no event loop", relative)
+        return
+    task = loop.create_task(removal)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 def _run(session: Session, key: str) -> None:
-    pending: list[tuple[Path, str]] = session.info.pop(key, [])
-    for root, relative in pending:
-        _unlink(root, relative)
+    pending: list[tuple[Settings, str]] = session.info.pop(key, [])
+    for settings, relative in pending:
+        _unlink(settings, relative)
 
 
 def _after_commit(session: Session) -> None:
@@ -72,16 +88,16 @@ def _hook(session: AsyncSession) -> Session:
 
 def _remember(session: AsyncSession, key: str, settings: Settings, relative: str) -> None:
     pending: list[Any] = _hook(session).info.setdefault(key, [])
-    pending.append((settings.media_root, relative))
+    pending.append((settings, relative))
 
 
 def discard_on_rollback(session: AsyncSession, settings: Settings, relative: str) -> None:
-    """Remove ``relative`` (under the media root) unless the current transaction commits."""
+    """Remove ``relative`` (a media store key) unless the current transaction commits."""
     _remember(session, _ON_ROLLBACK, settings, relative)
 
 
 def delete_on_commit(session: AsyncSession, settings: Settings, relative: str | None) -> None:
-    """Remove ``relative`` (under the media root) once the current transaction commits."""
+    """Remove ``relative`` (a media store key) once the current transaction commits."""
     if relative:
         _remember(session, _ON_COMMIT, settings, relative)
 

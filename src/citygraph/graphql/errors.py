@@ -10,6 +10,7 @@ domain error                                           ``extensions.code``      
 ``InvalidInput``                                       ``BAD_USER_INPUT``         ``fields``
 ``Conflict``                                           ``CONFLICT``
 ``RateLimited``                                        ``TOO_MANY_REQUESTS``      ``retryAfter``
+``ServiceUnavailable`` (e.g. the media store is down)  ``SERVICE_UNAVAILABLE``    ``retryAfter``
 anything else raised by a resolver                     ``INTERNAL_SERVER_ERROR``  ``requestId``
 =====================================================  =========================  ==============
 
@@ -38,6 +39,7 @@ from citygraph.domain.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    ServiceUnavailable,
     TokenInvalid,
 )
 from citygraph.web.middleware import request_id_var
@@ -50,6 +52,7 @@ NOT_FOUND = "NOT_FOUND"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 CONFLICT = "CONFLICT"
 TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 INTERNAL_MESSAGE = "Internal server error"
 
@@ -63,6 +66,7 @@ CODES: tuple[tuple[type[DomainError], str], ...] = (
     (InvalidInput, BAD_USER_INPUT),
     (Conflict, CONFLICT),
     (RateLimited, TOO_MANY_REQUESTS),
+    (ServiceUnavailable, SERVICE_UNAVAILABLE),
 )
 
 #: Domain field names whose GraphQL input is not simply their camelCase.
@@ -89,7 +93,7 @@ def domain_extensions(error: DomainError) -> dict[str, Any]:
     extensions: dict[str, Any] = {"code": code_for(error)}
     if isinstance(error, InvalidInput):
         extensions["fields"] = {camel_case(key): list(msgs) for key, msgs in error.fields.items()}
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | ServiceUnavailable):
         extensions["retryAfter"] = error.retry_after
     return extensions
 

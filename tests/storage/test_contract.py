@@ -16,7 +16,7 @@ import pytest
 from citygraph.config import Settings
 from citygraph.storage import InvalidKey, MediaStore, ObjectNotFound, StoreUnavailable
 from citygraph.storage.local import LocalStore
-from citygraph.storage.s3 import PART_SIZE
+from citygraph.storage.s3 import PART_SIZE, SINGLE_PUT_LIMIT
 from tests.conftest import make_settings
 from tests.storage.conftest import BUCKET, new_store
 from tests.support.s3 import MotoServer, s3_settings
@@ -48,9 +48,10 @@ async def test_put_bytes_then_head_get_exists(store: MediaStore) -> None:
     assert not await store.exists("districts/b.png")
 
 
-async def test_put_from_a_file_object_larger_than_a_part(store: MediaStore) -> None:
-    """A file object is read in parts (multipart on S3); what comes back is byte-identical."""
-    data = os.urandom(PART_SIZE + 300_000)
+@pytest.mark.parametrize("size", [PART_SIZE + 300_000, SINGLE_PUT_LIMIT + 300_000])
+async def test_put_from_a_file_object(store: MediaStore, size: int) -> None:
+    """One PUT up to SINGLE_PUT_LIMIT, parts beyond (on S3); the same bytes come back."""
+    data = os.urandom(size)
     handle = io.BytesIO(data)
     await store.put("places/big.jpg", handle)
     info = await store.head("places/big.jpg")
@@ -75,6 +76,21 @@ async def test_put_from_an_async_stream(store: MediaStore) -> None:
     await store.put("places/streamed.webp", source())
     assert await read_all(store, "places/streamed.webp") == b"".join(parts)
     assert (await store.head("places/streamed.webp")).content_type == "image/webp"
+
+
+async def test_put_from_a_long_async_stream(store: MediaStore) -> None:
+    block = os.urandom(1024 * 1024)
+    count = SINGLE_PUT_LIMIT // len(block) + 3
+
+    async def source() -> AsyncIterator[bytes]:
+        for index in range(count):
+            yield bytes([index]) + block[1:]
+
+    await store.put("places/long.png", source())
+    info = await store.head("places/long.png")
+    assert info.size == count * len(block)
+    stream = await store.get("places/long.png", byte_range=(5 * len(block), 5 * len(block) + 2))
+    assert b"".join([chunk async for chunk in stream]) == b"\x05" + block[1:2]
 
 
 async def test_a_failing_source_leaves_no_object(store: MediaStore) -> None:

@@ -193,6 +193,8 @@ def test_media_url_with_and_without_a_public_url(tmp_path: Path) -> None:
         CITYGRAPH_MEDIA_PUBLIC_URL="https://cdn.example/citygraph",
     )
     assert media.media_url(cdn, "http://h/", "a.png") == "https://cdn.example/citygraph/a.png"
+    assert media.media_base_url(cdn, "") == "https://cdn.example/citygraph/"  # admin previews
+    assert media.media_base_url(plain, "") == "/media/"
     assert media.media_url(cdn, "http://h/", None) is None
 
 

@@ -125,7 +125,7 @@ class Settings(BaseSettings):
     @classmethod
     def _storage_url(cls, value: str | None) -> str | None:
         value = (value or "").strip()
-        if value and not value.startswith("s3://"):
+        if value and not (value.startswith("s3://") and value[5:].split("/", 1)[0]):
             raise ValueError("use s3://bucket[/prefix], or leave it unset for the media folder")
         return value or None
 

@@ -11,6 +11,7 @@ Needs Debian's ``/usr/bin/chromium``: without it the test skips locally and fail
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -152,6 +153,11 @@ async def test_staff_workflow_in_a_real_browser(
             assert doomed_file.is_file()
             await page.goto(f"{base}/admin/place-image/details/{doomed.id}")
             await page.click(".card-footer a.btn-danger")
+            # sqladmin sets the button's target when the dialog has finished fading in
+            # ('shown.bs.modal'); a click before that sends DELETE to the details page (405).
+            await expect(page.locator("#modal-delete-button")).to_have_attribute(
+                "data-url", re.compile(r"/admin/place-image/delete\?pks=")
+            )
             await page.click("#modal-delete-button")
             await expect(page).to_have_url(f"{base}/admin/place-image/list")
             await expect(page.locator("tbody tr")).to_have_count(1)

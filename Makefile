@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint bench install install-test assets schema clean
+.PHONY: serve test lint bench bench-media install install-test assets schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python -m tests.benchmarks.login_contention
+
+bench-media: install-test
+	$(BIN)/python -m tests.benchmarks.media_store
 
 schema: install
 	$(BIN)/citygraph export-schema > schema.graphql

@@ -9,15 +9,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.routing import BaseRoute, Mount
-from starlette.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
 
 import compat.routes
 from citygraph import admin
 from citygraph.config import Settings
 from citygraph.graphql import routes as graphql_routes
 from citygraph.services import Services
-from citygraph.web import health, home
+from citygraph.web import health, home, media
 from citygraph.web.cache import ResponseCache
 from citygraph.web.guard import ADMIN_FILES, Face, RequestGuard
 from citygraph.web.middleware import RequestIdMiddleware
@@ -70,11 +69,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         *home.routes,
         *health.routes,
         *graphql_routes.build_routes(services),
-        Mount(
-            "/media",
-            app=StaticFiles(directory=settings.media_root, check_dir=False),
-            name="media",
-        ),
+        *media.routes,
         *compat.routes.build_routes(services),
     ]
     app = Starlette(

@@ -23,6 +23,8 @@ from citygraph.domain.policy import SYSTEM
 from citygraph.domain.unit import UnitOfWork, unit_of_work
 from citygraph.models import District
 from citygraph.services import Services
+from citygraph.storage import StoreError
+from citygraph.storage import command as media_command
 
 T = TypeVar("T")
 log = logging.getLogger("citygraph")
@@ -196,7 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Later layers register their commands here (e.g. prune-tokens), keeping this module small.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    media_command.register,  # citygraph media migrate
+]
 
 
 def _format_invalid(error: InvalidInput) -> str:
@@ -217,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidInput as exc:
         print(f"citygraph: {_format_invalid(exc)}", file=sys.stderr)
         return 1
-    except (DomainError, CommandError) as exc:
+    except (DomainError, CommandError, StoreError) as exc:
         print(f"citygraph: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:

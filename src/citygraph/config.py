@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "citygraph-development-secret-key-do-not-use-in-production"
@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     media_root: Path = Field(default=Path("var/media"), validation_alias="CITYGRAPH_MEDIA_ROOT")
     media_url: str = Field(default="/media/", validation_alias="CITYGRAPH_MEDIA_URL")
     public_url: str | None = Field(default=None, validation_alias="CITYGRAPH_PUBLIC_URL")
+    # media storage: the folder above unless an object store is named (citygraph.storage)
+    media_storage: str | None = Field(default=None, validation_alias="CITYGRAPH_MEDIA_STORAGE")
+    s3_endpoint_url: str | None = Field(default=None, validation_alias="CITYGRAPH_S3_ENDPOINT_URL")
+    s3_region: str | None = Field(default=None, validation_alias="CITYGRAPH_S3_REGION")
+    aws_access_key_id: str | None = Field(default=None, validation_alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: SecretStr | None = Field(
+        default=None, validation_alias="AWS_SECRET_ACCESS_KEY"
+    )
+    media_public_url: str | None = Field(
+        default=None, validation_alias="CITYGRAPH_MEDIA_PUBLIC_URL"
+    )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"], validation_alias="CITYGRAPH_ALLOWED_HOSTS"
     )
@@ -117,6 +128,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("media_storage")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if value and not (value.startswith("s3://") and value[5:].split("/", 1)[0]):
+            raise ValueError("use s3://bucket[/prefix], or leave it unset for the media folder")
+        return value or None
 
     @property
     def effective_database_url(self) -> str:

@@ -12,6 +12,7 @@ from citygraph.config import Settings
 from citygraph.db import create_engine, create_sessionmaker
 from citygraph.mail import Mailer
 from citygraph.ratelimit import RateLimiter
+from citygraph.storage import MediaStore, store_for
 
 
 @dataclass
@@ -20,10 +21,12 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     # Account e-mail (SMTP or the log) and login/registration rate limits (memory or Redis),
-    # built from ``settings``; replace the attributes to substitute them.
+    # built from ``settings``; replace the attributes to substitute them. The media store
+    # (folder or S3) is the one the domain reaches through ``store_for(settings)``.
     mailer: Mailer = field(init=False)
     limiter: RateLimiter = field(init=False)
     changes: ChangeCounter = field(init=False)
+    store: MediaStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.mailer = Mailer(self.settings)
@@ -31,6 +34,7 @@ class Services:
         self.changes = ChangeCounter(
             self.settings.effective_database_url, self.settings.runtime_dir
         )
+        self.store = store_for(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -40,4 +44,5 @@ class Services:
     async def aclose(self) -> None:
         await self.changes.aclose()
         await self.limiter.aclose()
+        await self.store.aclose()
         await self.engine.dispose()

@@ -107,11 +107,12 @@ class RateLimited(DomainError):
 
 
 class ServiceUnavailable(DomainError):
-    """An outage of something the operation needs; the client should retry after a while."""
+    """An outage of something the operation needs (the database, the media store): nothing
+    was changed, and the client should retry after ``retry_after`` seconds."""
 
     default_id = "service_unavailable"
 
-    def __init__(self, what: str, retry_after: int = 5) -> None:
+    def __init__(self, what: str, retry_after: int = 10) -> None:
         super().__init__()
         self.what = what
         self.retry_after = retry_after

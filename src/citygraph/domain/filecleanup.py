@@ -6,47 +6,34 @@ file it names; the unit of work decides when the change is real:
 - ``write_image``: a freshly stored file is removed again if the unit does not commit;
 - ``delete_on_commit``: a file whose row is being deleted or replaced is removed only once the
   unit has committed, so a rollback never leaves a row pointing at a missing file.
+
+Removal goes through the media store (``media.discard_image``): an object already gone is not
+an error, and a store outage is logged, never raised into a settled transaction.
 """
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-
-import anyio.to_thread
-
 from citygraph.domain import media
-from citygraph.domain.unit import UnitOfWork
-
-log = logging.getLogger(__name__)
+from citygraph.domain.unit import Action, UnitOfWork
 
 
-def _unlink(root: Path, relative: str) -> None:
-    root = root.resolve()
-    target = (root / relative).resolve()
-    if root not in target.parents:
-        return
-    try:
-        target.unlink(missing_ok=True)
-    except OSError:  # a file we cannot remove must not turn a committed change into an error
-        log.warning("could not remove media file %s", target, exc_info=True)
+def _remover(uow: UnitOfWork, key: str) -> Action:
+    settings = uow.settings
 
-
-def _remover(root: Path, relative: str) -> media.Action:
     async def remove() -> None:
-        await anyio.to_thread.run_sync(_unlink, root, relative)
+        await media.discard_image(settings, key)
 
     return remove
 
 
-def delete_on_commit(uow: UnitOfWork, relative: str | None) -> None:
-    """Remove ``relative`` (under the media root) once the unit commits."""
-    if relative:
-        uow.after_commit(_remover(uow.settings.media_root, relative))
+def delete_on_commit(uow: UnitOfWork, key: str | None) -> None:
+    """Remove ``key`` from the media store once the unit commits."""
+    if key:
+        uow.after_commit(_remover(uow, key))
 
 
 async def write_image(uow: UnitOfWork, image: media.ValidImage, folder: str) -> str:
-    """Write a validated image that disappears again unless the unit commits."""
-    relative = await media.write_image(uow.settings, image, folder)
-    uow.on_rollback(_remover(uow.settings.media_root, relative))
-    return relative
+    """Store a checked image that disappears again unless the unit commits."""
+    key = await media.write_image(uow.settings, image, folder)
+    uow.on_rollback(_remover(uow, key))
+    return key

@@ -1,20 +1,28 @@
-"""Image files: checked with Pillow, stored under the media root, served at the media URL."""
+"""Image files: checked with Pillow, kept in the media store, linked at the media URL.
+
+The store (``citygraph.storage``: the media folder, or S3 with ``CITYGRAPH_MEDIA_STORAGE``) is
+reached only through this module: ``write_image`` and ``delete_image``/``discard_image`` take a
+key relative to the store (the value of the image columns). A store outage while writing is
+``ServiceUnavailable`` (the faces answer 503), never a half-done change.
+"""
 
 from __future__ import annotations
 
 import io
+import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import anyio.to_thread
 from PIL import Image, UnidentifiedImageError
 
 from citygraph.config import Settings
-from citygraph.domain.errors import FieldError
+from citygraph.domain.errors import FieldError, ServiceUnavailable
+from citygraph.storage import InvalidKey, StoreUnavailable, store_for
+from citygraph.storage.base import IMAGE_TYPES
+
+log = logging.getLogger(__name__)
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-Action = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -48,28 +56,54 @@ def check_image(settings: Settings, data: bytes) -> ValidImage | FieldError:
 
 
 async def write_image(settings: Settings, image: ValidImage, folder: str) -> str:
-    """Write a checked image under a fresh name; returns its path relative to the media root."""
-    relative = f"{folder}/{uuid.uuid4().hex}.{image.extension}"
-    target = settings.media_root / relative
+    """Store a checked image under a fresh key in ``folder``; returns the key.
 
-    def write() -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(image.data)
-        tmp.replace(target)
+    ``ServiceUnavailable`` when the store is down: then nothing is stored under the key.
+    """
+    key = f"{folder}/{uuid.uuid4().hex}.{image.extension}"
+    try:
+        await store_for(settings).put(
+            key, image.data, content_type=IMAGE_TYPES.get(image.extension)
+        )
+    except StoreUnavailable as exc:
+        log.warning("media store unavailable, image not stored: %s", exc)
+        raise ServiceUnavailable("media store") from exc
+    return key
 
-    await anyio.to_thread.run_sync(write)
-    return relative
+
+async def delete_image(settings: Settings, key: str) -> None:
+    """Remove a stored image now; one already gone (or a key no store could hold) is fine.
+
+    ``ServiceUnavailable`` when the store is down.
+    """
+    try:
+        await store_for(settings).delete(key)
+    except InvalidKey:
+        log.warning("not deleting media %r: not a valid key", key)
+    except StoreUnavailable as exc:
+        raise ServiceUnavailable("media store") from exc
+
+
+async def discard_image(settings: Settings, key: str) -> None:
+    """``delete_image`` for clean-up after the fact (a commit, a rollback): an outage is
+    logged, not raised, and leaves an unreferenced object behind."""
+    try:
+        await delete_image(settings, key)
+    except ServiceUnavailable:
+        log.warning("could not remove media %r: store unavailable", key, exc_info=True)
 
 
 def media_prefix(settings: Settings, base_url: str) -> str:
-    """The absolute URL stored files' paths are appended to (public URL or the given base)."""
+    """The absolute URL stored files' keys are appended to: ``CITYGRAPH_MEDIA_PUBLIC_URL``
+    (a bucket website or CDN), else the public URL or the given base, plus ``/media/``."""
+    if settings.media_public_url:
+        return settings.media_public_url.rstrip("/") + "/"
     base = (settings.public_url or base_url).rstrip("/")
     return f"{base}/{settings.media_url.strip('/')}/"
 
 
 def media_url(settings: Settings, base_url: str, relative: str | None) -> str | None:
-    """Absolute URL of a stored file, from the public URL or the given base."""
+    """Absolute URL of a stored file (see ``media_prefix``)."""
     if not relative:
         return None
     return media_prefix(settings, base_url) + relative

@@ -60,9 +60,9 @@ class DomainModelView(ModelView):
 
     @property
     def media_prefix(self) -> str:
-        """URL prefix of stored files (``/media/`` or the public URL's), for previews."""
-        base = (self.settings.public_url or "").rstrip("/")
-        return f"{base}/{self.settings.media_url.strip('/')}/"
+        """URL prefix of stored files (``/media/``, the public URL's or the media public URL),
+        for previews: the same base as ``media_link``."""
+        return media.media_prefix(self.settings, "")
 
     def media_link(self, relative: str | None) -> str | None:
         """Same-origin (or public-URL) link to a stored file, as the APIs build it."""

@@ -15,6 +15,7 @@ from sqlmodel import func, select
 from citygraph.app import create_app
 from citygraph.config import Settings
 from citygraph.db import session_scope
+from citygraph.domain.messages import render
 from citygraph.models import District, PlaceImage
 from citygraph.services import Services
 from tests.conftest import make_settings, reset_database
@@ -23,7 +24,7 @@ from tests.storage.test_uploads import add_place_image
 from tests.support.s3 import MotoServer, s3_settings
 from tests.support.server import free_port
 
-UNAVAILABLE = "Image storage is temporarily unavailable. Try again later."
+UNAVAILABLE = render("service_unavailable")
 
 
 def png() -> bytes:

@@ -193,17 +193,17 @@ def test_media_url_with_and_without_a_public_url(tmp_path: Path) -> None:
         CITYGRAPH_MEDIA_PUBLIC_URL="https://cdn.example/citygraph",
     )
     assert media.media_url(cdn, "http://h/", "a.png") == "https://cdn.example/citygraph/a.png"
-    assert media.media_base_url(cdn, "") == "https://cdn.example/citygraph/"  # admin previews
-    assert media.media_base_url(plain, "") == "/media/"
+    assert media.media_prefix(cdn, "") == "https://cdn.example/citygraph/"  # admin previews
+    assert media.media_prefix(plain, "") == "/media/"
     assert media.media_url(cdn, "http://h/", None) is None
 
 
-async def test_put_image_streams_a_file_object(settings: Settings, services: Services) -> None:
-    """The seam for the domain: a validated image from a file object, by key."""
+async def test_write_image_stores_by_key(settings: Settings, services: Services) -> None:
+    """The seam for the domain: a checked image in, its key out; deleting twice is fine."""
     data = png(size=64)
-    handle = io.BytesIO(b"ignored header" + data)
-    handle.seek(len(b"ignored header"))
-    key = await media.put_image(settings, handle, "places", "png")
+    image = media.check_image(settings, data)
+    assert isinstance(image, media.ValidImage)
+    key = await media.write_image(settings, image, "places")
     assert key.startswith("places/") and key.endswith(".png")
     stream = await services.store.get(key)
     assert b"".join([chunk async for chunk in stream]) == data

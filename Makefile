@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint bench check-wrk install install-test assets schema clean
+.PHONY: serve test lint bench bench-large check-wrk install install-test assets schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ lint: install-test
 bench: install-test check-wrk
 	$(BIN)/python -m tests.benchmarks.throughput
 	$(BIN)/python -m tests.benchmarks.login_contention
+
+bench-large: install-test check-wrk
+	$(BIN)/python -m tests.benchmarks.throughput --large
 
 check-wrk:
 	@command -v wrk >/dev/null || { echo "the benchmarks need wrk: apt-get install wrk" >&2; exit 1; }

@@ -1,7 +1,7 @@
 """Throughput of citygraph against a static-bytes ceiling, on SQLite and PostgreSQL, with wrk.
 
 Run: ``make bench`` (this, then the login-contention benchmark), or
-``.venv/bin/python -m tests.benchmarks.throughput``; settings are BENCH_* variables
+``.venv/bin/python -m tests.benchmarks.throughput [--large]``; settings are BENCH_* variables
 (``tests/benchmarks/config.py``), e.g. ``BENCH_DURATION=3s`` for a quick run and
 ``BENCH_BASELINE=main`` to add that ref as a "before" column.
 
@@ -13,6 +13,8 @@ is then served by the ceiling (uvicorn + Starlette returning those bytes). Each 
 to one CPU and wrk to the other; every (request, server) pair gets a warm-up and a measured run
 per round, interleaved, and the table shows medians over the rounds and each server's ratio to
 the ceiling. A server that fails to start or answers errors is reported, not measured.
+
+``--large`` runs the large-set checks instead (``tests/benchmarks/large.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.benchmarks import wrk
+from tests.benchmarks import large, wrk
 from tests.benchmarks.baseline import BaselineError, baseline_build
 from tests.benchmarks.config import BenchConfig, ConfigError
 from tests.benchmarks.databases import Databases, PrepareError, prepare
@@ -187,7 +189,9 @@ def run(config: BenchConfig) -> None:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="the large-set checks instead")
+    args = parser.parse_args()
     exit_on_sigterm()
     try:
         config = BenchConfig.from_env()
@@ -195,7 +199,7 @@ def main() -> None:
         raise SystemExit(f"bench: {exc}") from exc
     wrk.require_wrk()
     try:
-        run(config)
+        (large.run if args.large else run)(config)
     except KeyboardInterrupt:
         print("\nbench: interrupted; every process it started has been stopped", file=sys.stderr)
         raise SystemExit(130) from None

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -92,8 +93,13 @@ class BenchConfig:
         )
 
     def wrk_line(self) -> str:
+        pinning = (
+            f"servers on CPU {self.server_cpu or 'any'}, wrk on CPU {self.wrk_cpu or 'any'}"
+            if shutil.which("taskset")
+            else "unpinned (no taskset)"
+        )
         return (
             f"wrk -t{self.threads} -c{self.connections} -d{self.duration} --latency "
             f"--timeout {self.timeout}, warm-up {self.warmup}, {self.rounds} rounds interleaved; "
-            f"servers on CPU {self.server_cpu or 'any'}, wrk on CPU {self.wrk_cpu or 'any'}"
+            + pinning
         )

@@ -285,7 +285,8 @@ def run(config: BenchConfig) -> None:
                 label = f"{key} ({build.label})" if build else key
                 with Processes(out) as procs:
                     server, loaded = serve(config, procs, dbs, backend, key, build, tmp)
-                    print(f"-- {label}{loaded}", flush=True)
+                    load = f"; load average (1 min) {os.getloadavg()[0]:.1f}"
+                    print(f"-- {label}{loaded}{load}", flush=True)
                     if server.error or build is None:
                         print(f"  not measured: {server.error or problem}", flush=True)
                         continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass, field
 
 from tests.benchmarks import targets
@@ -38,18 +40,23 @@ class Section:
     backend: str
     columns: list[Server]  # the ceiling first
     labels: dict[str, str]  # server name -> column label
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after measuring
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (request key, server)
 
 
-def _row(label: str, cell: Cell, ceiling_rps: float | None) -> list[str]:
+def _latency(value: float, timeout: str) -> str:
+    return f"> {timeout}" if math.isinf(value) else ms(value)
+
+
+def _row(label: str, cell: Cell, ceiling_rps: float | None, timeout: str) -> list[str]:
     size = count(len(cell.preflight.body)) if cell.preflight else "-"
     runs = cell.measured()
     if cell.problem or not runs:
         return [label, size, "-", "", "", "", "", "", "", cell.problem or "wrk printed no result"]
     rps = [run.rps for run in runs]
     answered = [run for run in runs if run.requests]
-    p50 = median([run.p50_ms for run in answered]) if answered else 0.0
-    p99 = median([run.p99_ms for run in answered]) if answered else 0.0
+    p50 = median([run.percentile_ms(50) for run in answered]) if answered else math.nan
+    p99 = median([run.percentile_ms(99) for run in answered]) if answered else math.nan
     totals = {kind: sum(getattr(run, kind) for run in runs) for kind in ERROR_KINDS}
     notes = []
     if len(runs) < len(cell.runs):
@@ -58,14 +65,15 @@ def _row(label: str, cell: Cell, ceiling_rps: float | None) -> list[str]:
         notes.append(f"{len(runs) - len(answered)} runs completed no request")
     if cell.body_differs:
         notes.append("body differs from the uncached server's")
+    spread = p99 / p50 if answered and p50 and not math.isinf(p99) else math.nan
     return [
         label,
         size,
         count(median(rps)),
         f"{count(min(rps))}–{count(max(rps))}",
-        ms(p50) if answered else "-",
-        ms(p99) if answered else "-",
-        f"{p99 / p50:.1f}" if p50 else "-",
+        _latency(p50, timeout) if answered else "-",
+        _latency(p99, timeout) if answered else "-",
+        "-" if math.isnan(spread) else f"{spread:.1f}",
         ", ".join(f"{kind} {n}" for kind, n in totals.items() if n) or "0",
         ratio(median(rps) / ceiling_rps) if ceiling_rps else "-",
         "; ".join(notes),
@@ -87,10 +95,12 @@ def render(config: BenchConfig, section: Section) -> str:
                 cell = Cell(problem="not running (below)")
             label = section.labels.get(server.name, server.name)
             first = request.label if index == 0 else ""
-            rows.append([first, *_row(label, cell, ceiling_rps)])
+            rows.append([first, *_row(label, cell, ceiling_rps, config.timeout)])
     lines = [
         f"== {BACKEND_NAMES[section.backend]}: small set (12 districts × 100 places × 3 images)",
         f"   {config.wrk_line()}",
+        f"   load average (1 min) {section.load[0]:.1f} before, {section.load[1]:.1f} after "
+        f"measuring, on {os.cpu_count()} CPUs: other work on the machine shows up here",
         table(header, rows, right=(2, 3, 4, 5, 6, 7, 9)),
     ]
     lines += [f"   {section.labels.get(name, name)}: {error}" for name, error in down.items()]

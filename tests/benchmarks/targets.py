@@ -8,6 +8,7 @@ the districts and 245 / 15,264 for the 100 places.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -39,10 +40,7 @@ class Run(Protocol):
     def requests(self) -> int: ...
     @property
     def rps(self) -> float: ...
-    @property
-    def p50_ms(self) -> float: ...
-    @property
-    def p99_ms(self) -> float: ...
+    def percentile_ms(self, q: float) -> float: ...
     @property
     def timeout(self) -> int: ...
 
@@ -62,11 +60,13 @@ def _latency(cell: Measured | None) -> str | None:
     runs = [run for run in measured if run.requests]
     if not runs:
         return "no request completed" if measured else None  # unmeasured: said above
-    p50 = median([run.p50_ms for run in runs])
-    p99 = median([run.p99_ms for run in runs])
+    p50 = median([run.percentile_ms(50) for run in runs])
+    p99 = median([run.percentile_ms(99) for run in runs])
     timeouts = sum(run.timeout for run in runs)
     problems = []
-    if p50 and p99 / p50 > P99_OVER_P50:
+    if math.isinf(p99):
+        problems.append("p99 beyond the wrk timeout")
+    elif p50 and p99 / p50 > P99_OVER_P50:
         problems.append(f"p99 {p99 / p50:.1f}× p50")
     if timeouts:
         problems.append(f"{timeouts} timeouts")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -162,7 +163,9 @@ def run_section(
             ceiling = start_ceiling(procs, "ceiling", bodies, cpus=config.server_cpu)
             check_ceiling(section, client, ceiling, bodies)
         section.columns = [ceiling, *servers]
+        before = os.getloadavg()[0]
         measure(config, section, out)
+        section.load = (before, os.getloadavg()[0])
     return section
 
 

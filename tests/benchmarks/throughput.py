@@ -155,6 +155,8 @@ def run_section(
     out = config.out_dir / backend
     bodies = out / "ceiling-bodies"
     bodies.mkdir(parents=True, exist_ok=True)
+    for stale in bodies.glob("*.body"):  # a reused BENCH_OUT must not serve an old answer
+        stale.unlink()
     with Processes(out) as procs:
         servers = [start_variant(config, procs, dbs, backend, v, tmp) for v in chosen]
         section = Section(backend, [], {"ceiling": "ceiling"} | {v.key: v.label for v in chosen})

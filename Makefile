@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint bench bench-media install install-test assets schema clean
+.PHONY: serve test lint bench bench-large bench-media check-wrk install install-test assets schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,11 +43,20 @@ lint: install-test
 	$(BIN)/lint-imports
 	$(BIN)/deptry .
 
-bench: install-test
+# Benchmarks (not tests): throughput against a static-bytes ceiling on SQLite and PostgreSQL with
+# wrk, then bcrypt's effect on other requests. BENCH_* variables: tests/benchmarks/config.py.
+bench: install-test check-wrk
+	$(BIN)/python -m tests.benchmarks.throughput
 	$(BIN)/python -m tests.benchmarks.login_contention
 
 bench-media: install-test
 	$(BIN)/python -m tests.benchmarks.media_store
+
+bench-large: install-test check-wrk
+	$(BIN)/python -m tests.benchmarks.throughput --large
+
+check-wrk:
+	@command -v wrk >/dev/null || { echo "the benchmarks need wrk: apt-get install wrk" >&2; exit 1; }
 
 schema: install
 	$(BIN)/citygraph export-schema > schema.graphql

@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import logging
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -17,6 +18,7 @@ from sqlmodel import select
 
 from citygraph import __version__, migrate
 from citygraph.config import ConfigurationError, Settings
+from citygraph.demo.perfdata import DEFAULT_SEED as DEFAULT_PERF_SEED
 from citygraph.domain import accounts, tokens
 from citygraph.domain.errors import DomainError, InvalidInput
 from citygraph.domain.policy import SYSTEM
@@ -102,6 +104,38 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def cmd_load_perf_data(settings: Settings, args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from citygraph.demo.perfdata import row_counts
+    from citygraph.demo.perfload import LoadReport, PerfLoadRefused, load_perf_data
+
+    quiet = not (sys.stdout.isatty() and sys.stderr.isatty())
+    started = time.perf_counter()
+    with tqdm(total=sum(row_counts(args.scale)), unit=" rows", disable=quiet) as bar:
+        try:
+
+            async def load(services: Services) -> LoadReport:
+                report = await load_perf_data(
+                    services.engine,
+                    args.scale,
+                    seed=args.seed,
+                    replace=args.replace,
+                    progress=bar.update,
+                )
+                services.changes.bump()  # rows written around the units of work
+                return report
+
+            report = _run(settings, load)
+        except PerfLoadRefused as exc:
+            raise CommandError(str(exc)) from exc
+    print(
+        f"perf data ({report.scale}, seed {report.seed}): {report.districts} districts, "
+        f"{report.places} places, {report.images} images in {time.perf_counter() - started:.1f}s"
+        " (no image files written)"
+    )
+
+
 def cmd_createsuperuser(settings: Settings, args: argparse.Namespace) -> None:
     username = args.username or input("Username: ").strip()
     email = args.email if args.email is not None else input("Email address: ").strip()
@@ -169,6 +203,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("load-demo", help="load the Moscow demo data (idempotent)").set_defaults(
         handler=cmd_load_demo
     )
+
+    perf = sub.add_parser(
+        "load-perf-data",
+        help="load the deterministic benchmark data set (rows only, no image files)",
+        description="Load 12 districts x 100 (small) or 10,000 (large) places x 3 images, the "
+        "rows of the benchmark rig's generator. Image rows point at files that are not written.",
+    )
+    perf.add_argument("--scale", choices=["small", "large"], required=True)
+    perf.add_argument("--seed", type=int, default=DEFAULT_PERF_SEED)
+    perf.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete existing districts, places and image rows first (users are kept; files stay)",
+    )
+    perf.set_defaults(handler=cmd_load_perf_data)
 
     su = sub.add_parser("createsuperuser", help="create an active staff superuser")
     su.add_argument("--username")

@@ -6,7 +6,6 @@ import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
@@ -91,16 +90,34 @@ async def read_graph(services: Services) -> ReadGraph:
     return ReadGraph(district_ids, place_ids)
 
 
-@pytest.fixture
-async def executor_client(
-    services: Services, database_url: str, tmp_path: Path
+async def _client_with(
+    services: Services, database_url: str, **overrides: object
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The same database through an app that never compiles: every request executes."""
+    """The same database through an app of its own with other settings (no response cache:
+    every request reaches a face)."""
     settings: Settings = make_settings(
-        database_url, services.settings.media_root, CITYGRAPH_COMPILED_READS="false"
+        database_url, services.settings.media_root, CITYGRAPH_RESPONSE_CACHE="off", **overrides
     )
     shared = Services(settings=settings, engine=services.engine, sessions=services.sessions)
     app = create_app(settings, services=shared)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+async def executor_client(
+    services: Services, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app that never compiles: every request executes."""
+    async for client in _client_with(services, database_url, CITYGRAPH_COMPILED_READS="false"):
+        yield client
+
+
+@pytest.fixture
+async def compiling_client(
+    services: Services, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app that compiles what it can (and caches no response, so each request compiles)."""
+    async for client in _client_with(services, database_url):
         yield client

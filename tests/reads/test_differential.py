@@ -164,9 +164,10 @@ async def post(client: httpx.AsyncClient, query: str) -> httpx.Response:
 async def test_compiled_reads_equal_the_executor(
     data: st.DataObject,
     read_graph: ReadGraph,
-    client: httpx.AsyncClient,
+    compiling_client: httpx.AsyncClient,
     executor_client: httpx.AsyncClient,
 ) -> None:
+    client = compiling_client
     ids = Ids(read_graph.district_ids, read_graph.place_ids)
     query = data.draw(documents(ids), label="query")
     executed = await post(executor_client, query)
@@ -178,11 +179,12 @@ async def test_compiled_reads_equal_the_executor(
 
 async def test_the_benchmark_queries_are_compiled(
     read_graph: ReadGraph,
-    client: httpx.AsyncClient,
+    compiling_client: httpx.AsyncClient,
     executor_client: httpx.AsyncClient,
     monkeypatch: object,
 ) -> None:
     """The differential test is only as good as the share it compiles: the usual shapes do."""
+    client = compiling_client
     compiled: list[str] = []
     original = CompiledReads.run
 

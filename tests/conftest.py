@@ -57,12 +57,22 @@ def backend(request: pytest.FixtureRequest) -> str:
 def database_url(backend: str, sqlite_url: str, postgres_database: PostgresDatabase | None) -> str:
     if backend == "sqlite":
         return sqlite_url
+    return _reachable(postgres_database)
+
+
+def _reachable(postgres_database: PostgresDatabase | None) -> str:
     if postgres_database is None:
         message = "PostgreSQL is not reachable (set CITYGRAPH_TEST_POSTGRES_URL)"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
     return postgres_database.url
+
+
+@pytest.fixture
+def postgres_url(postgres_database: PostgresDatabase | None) -> str:
+    """The run's PostgreSQL database, for tests that are about PostgreSQL itself."""
+    return _reachable(postgres_database)
 
 
 def make_settings(database_url: str, media_root: Path, **overrides: object) -> Settings:

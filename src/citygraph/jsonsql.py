@@ -15,9 +15,11 @@ expressions the read graph needs; every method returns SQL text whose value is J
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 Dialect = Literal["postgresql", "sqlite"]
 
@@ -103,13 +105,6 @@ class Sql:
             f"ELSE ({expr})::text END)"
         )
 
-    def cursor(self, id_expr: str) -> str:
-        """The Relay cursor of a place id as a JSON string (``pagination.encode_cursor``)."""
-        if not self.postgres:
-            return f"json_quote(cg_cursor({id_expr}))"
-        encoded = f"encode(convert_to('place:' || ({id_expr})::text, 'UTF8'), 'base64')"
-        return self.string(f"translate({encoded}, '+/', '-_')")
-
     def boolean(self, condition: str) -> str:
         return f"(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
 
@@ -125,3 +120,12 @@ class Sql:
             f"('[' || COALESCE((SELECT group_concat(item, ',') FROM "
             f"(SELECT {item} AS item FROM {source} ORDER BY {order_by}) AS {inner}), '') || ']')"
         )
+
+
+async def fetch_all(
+    connection: AsyncConnection, statement: str, params: tuple[object, ...] | dict[str, object]
+) -> list[Sequence[Any]]:
+    """Run ``statement`` with parameters as ``Sql.bound`` gives them (asyncpg's ``$n``,
+    sqlite3's ``:pn``) through SQLAlchemy, in ``connection``'s transaction."""
+    result = await connection.exec_driver_sql(statement, params)
+    return list(result.all())

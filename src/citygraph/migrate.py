@@ -30,9 +30,19 @@ def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+def include_object(_object: Any, name: str | None, type_: str, *_args: Any) -> bool:
+    """Leave out of comparisons what only the migrations declare (``DATABASE_ONLY_INDEXES``)."""
+    return not (type_ == "index" and name in models.DATABASE_ONLY_INDEXES)
+
+
 def _diff(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "compare_server_default": True}
+        connection,
+        opts={
+            "compare_type": True,
+            "compare_server_default": True,
+            "include_object": include_object,
+        },
     )
     return list(compare_metadata(context, models.metadata))
 

@@ -53,6 +53,11 @@ class User(SQLModel, table=True):
     last_login: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
 
 
+#: Indexes the migrations create that the models cannot declare for both databases:
+#: ``(title COLLATE "ru-x-icu", id)`` on PostgreSQL (migration 0005), for ordering by title.
+DATABASE_ONLY_INDEXES = frozenset({"ix_places_title_ru"})
+
+
 class District(SQLModel, table=True):
     __tablename__ = "districts"
 
@@ -66,6 +71,9 @@ class Place(SQLModel, table=True):
     __tablename__ = "places"
     __table_args__ = (
         sa.Index("ix_places_latitude_longitude", "latitude", "longitude"),
+        sa.Index("ix_places_type_id", "type", "id"),
+        sa.Index("ix_places_district_id_id", "district_id", "id"),
+        # and DATABASE_ONLY_INDEXES
         # GIN trigram on PostgreSQL (the title search), a plain index on SQLite: migration 0002.
         sa.Index(
             "ix_places_title_search",
@@ -99,7 +107,6 @@ class Place(SQLModel, table=True):
             sa.Integer,
             sa.ForeignKey("districts.id", ondelete="RESTRICT"),
             nullable=False,
-            index=True,
         )
     )
 

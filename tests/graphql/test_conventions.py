@@ -137,8 +137,11 @@ def test_every_id_is_an_int() -> None:
             where = f"{type_name}.{field_name}"
             assert get_named_type(field.type).name != "ID", where
             if _id_like(field_name):
-                assert get_named_type(field.type).name == "Int", where
+                # a filter on ids is an IdFilter, whose `in` holds Ints (checked as it is seen)
+                assert get_named_type(field.type).name in ("Int", "IdFilter"), where
                 seen.append(where)
+            if type_name == "IdFilter":
+                assert get_named_type(field.type).name == "Int", where
             for arg_name, arg in getattr(field, "args", {}).items():
                 assert get_named_type(arg.type).name != "ID", f"{where}({arg_name})"
                 if _id_like(arg_name):

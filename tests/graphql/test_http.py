@@ -179,7 +179,7 @@ async def test_unexpected_errors_are_masked_and_logged(
     async def broken(*_args: object) -> list[object]:
         raise RuntimeError("SELECT secret FROM somewhere; password=hunter2")
 
-    monkeypatch.setattr(districts, "list_districts", broken)
+    monkeypatch.setattr(districts, "find_districts", broken)
     with caplog.at_level(logging.ERROR, logger="citygraph.graphql"):
         response = await gql.post("{ districts { id } }", headers={"X-Request-ID": "req-42"})
     assert response.status_code == 200

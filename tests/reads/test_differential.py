@@ -2,8 +2,9 @@
 
 Hypothesis writes queries over the read graph — nested selections, aliases, inline and named
 fragments, ``@skip``/``@include``, merged duplicate fields, valid and invalid arguments (pages
-of 0..100 and beyond, cursors real, forged and broken, searches with pattern characters,
-points and radii in and out of range). Each runs through an app that never compiles and, twice,
+of 0..100 and beyond, cursors real, forged and broken under every ordering, searches with
+pattern characters, points and radii in and out of range, filters nested past the limit,
+orderings by every field and direction). Each runs through an app that never compiles and, twice,
 through one that does (the first request teaches it the document; the second is compiled when
 it can be): the three responses must be the same bytes, on SQLite and PostgreSQL.
 """
@@ -46,10 +47,13 @@ SCALARS = {
 # field -> (type it returns, argument names)
 OBJECTS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "Query": {
-        "districts": ("District", ()),
+        "districts": ("District", ("filter", "orderBy")),
         "district": ("District", ("id",)),
         "place": ("Place", ("id",)),
-        "places": ("PlaceConnection", ("districtId", "type", "search", "first", "after")),
+        "places": (
+            "PlaceConnection",
+            ("districtId", "type", "search", "filter", "orderBy", "first", "after"),
+        ),
         "placesNear": ("NearbyPlace", ("latitude", "longitude", "radiusMeters", "first")),
     },
     "District": {"places": ("PlaceConnection", ("first", "after"))},
@@ -77,7 +81,87 @@ def gql_string(text: str) -> str:
     return json.dumps(text)  # a GraphQL string literal is a JSON one, for these characters
 
 
-def argument(name: str, ids: Ids) -> st.SearchStrategy[str]:
+TEXTS = st.text(st.sampled_from(list('парк ЦАОмузейPark*[]\\"?ё')), max_size=4).map(gql_string)
+COORDINATE = st.sampled_from(["55.7", "37.6", "-33.9", "151.2", "0", "91", "180"]).map(gql_string)
+POINT = st.builds(lambda lat, lon: f"{{latitude: {lat}, longitude: {lon}}}", COORDINATE, COORDINATE)
+
+
+def text_filter() -> st.SearchStrategy[str]:
+    terms = st.lists(
+        st.tuples(st.sampled_from(["contains", "startsWith"]), TEXTS),
+        max_size=2,
+        unique_by=lambda t: t[0],
+    )
+    return terms.map(lambda found: "{" + ", ".join(f"{k}: {v}" for k, v in found) + "}")
+
+
+@st.composite
+def place_filter(draw: st.DrawFn, ids: Ids, depth: int = 0) -> str:
+    """A ``PlaceFilter`` literal: any terms, nested ``and``/``or``/``not`` (sometimes too deep)."""
+    keys = ["title", "type", "districtId", "hasImages", "within", "near"]
+    if depth < 6:
+        keys += ["and", "or", "not"]
+    terms = []
+    for key in draw(st.lists(st.sampled_from(keys), max_size=3, unique=True)):
+        if key == "title":
+            value = draw(text_filter())
+        elif key == "type":
+            kinds = draw(st.lists(st.sampled_from(["PARK", "MUSEUM", "TEMPLE"]), max_size=2))
+            value = f"{{in: [{', '.join(kinds)}]}}"
+        elif key == "districtId":
+            picked = draw(st.lists(st.sampled_from([*ids.districts, 0, 999_999]), max_size=3))
+            value = f"{{in: [{', '.join(map(str, picked))}]}}"
+        elif key == "hasImages":
+            value = draw(st.sampled_from(["true", "false", "null"]))
+        elif key == "within":
+            lats = draw(st.lists(COORDINATE, min_size=2, max_size=2))
+            lons = draw(st.lists(COORDINATE, min_size=2, max_size=2))
+            value = (
+                f"{{minLatitude: {lats[0]}, maxLatitude: {lats[1]}, "
+                f"minLongitude: {lons[0]}, maxLongitude: {lons[1]}}}"
+            )
+        elif key == "near":
+            lat, lon = draw(COORDINATE), draw(COORDINATE)
+            radius = draw(st.sampled_from(["500", "3000", "100000", "0", "100001"]))
+            value = f"{{latitude: {lat}, longitude: {lon}, radiusMeters: {radius}}}"
+        elif key == "not":
+            value = draw(place_filter(ids, depth + 1))
+        else:
+            items = draw(st.lists(place_filter(ids, depth + 1), max_size=2))
+            value = f"[{', '.join(items)}]"
+        terms.append(f"{key}: {value}")
+    return "{" + ", ".join(terms) + "}"
+
+
+@st.composite
+def ordering(draw: st.DrawFn, fields: list[str]) -> str:
+    orders = []
+    for field in draw(st.lists(st.sampled_from(fields), max_size=3)):
+        direction = draw(st.sampled_from(["", ", direction: ASC", ", direction: DESC"]))
+        origin = ""
+        if field == "DISTANCE" and draw(st.integers(0, 5)):
+            origin = f", origin: {draw(POINT)}"
+        orders.append(f"{{field: {field}{direction}{origin}}}")
+    return f"[{', '.join(orders)}]"
+
+
+def keyset_cursor(value: object) -> str:
+    return gql_string(base64.urlsafe_b64encode(json.dumps(value).encode()).decode())
+
+
+def argument(name: str, ids: Ids, field: str = "") -> st.SearchStrategy[str]:
+    if name == "filter":
+        if field == "districts":
+            keys = st.sampled_from(["title", "abbreviation"])
+            return st.one_of(
+                st.builds(lambda k, v: f"{{{k}: {v}}}", keys, text_filter()),
+                st.sampled_from(["{hasPlaces: true}", "{not: {hasPlaces: true}}", "{}"]),
+            )
+        return place_filter(ids)
+    if name == "orderBy":
+        if field == "districts":
+            return ordering(["ID", "TITLE", "ABBREVIATION"])
+        return ordering(["ID", "TITLE", "DISTANCE", "DISTRICT"])
     if name == "id":
         return st.sampled_from([*ids.districts, *ids.places, 999_999, 0]).map(str)
     if name == "districtId":
@@ -86,9 +170,19 @@ def argument(name: str, ids: Ids) -> st.SearchStrategy[str]:
         return st.one_of(st.integers(0, 100), st.sampled_from([-1, 101, 1000])).map(str)
     if name == "after":
         return st.one_of(
-            st.sampled_from([*ids.places, 0, 999_999_999_999]).map(cursor),
-            st.sampled_from(["bad", "", cursor(-1)[:-2]]),
-        ).map(gql_string)
+            st.sampled_from([*ids.places, 0, 999_999_999_999]).map(cursor).map(gql_string),
+            st.sampled_from(["bad", "", cursor(-1)[:-2]]).map(gql_string),
+            st.sampled_from(
+                [
+                    ["title:asc,id:asc", "Музей", 3],
+                    ["title:desc,id:asc", "Парк", 2],
+                    ["district:asc,id:asc", ids.districts[0], 4],
+                    ["id:desc", 5],
+                    ["title:asc,id:asc", 5, 5],
+                    ["distance@55.700000,37.600000:asc,id:asc", 1500.5, 2],
+                ]
+            ).map(keyset_cursor),
+        )
     if name == "search":
         alphabet = st.sampled_from(list("парк ЦАОмузейPark%_*[]\\\"'?🌳"))
         return st.text(alphabet, max_size=6).map(gql_string)
@@ -124,7 +218,7 @@ def selection(
         if name in OBJECTS[type_name]:
             target, arguments = OBJECTS[type_name][name]
             given_args = [
-                f"{a}: {draw(argument(a, ids))}"
+                f"{a}: {draw(argument(a, ids, name))}"
                 for a in arguments
                 if (type_name, name) in REQUIRED or draw(st.booleans())
             ]

@@ -18,7 +18,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from citygraph.domain import filecleanup, media
 from citygraph.domain.errors import Conflict, FieldError, NotFound
-from citygraph.domain.parsers import NO_ID, Form, Id, parsed_by, text
+from citygraph.domain.filters import DistrictFilter, district_filter_sql, parse_district_filter
+from citygraph.domain.listing import Listing, fetch_rows
+from citygraph.domain.orderings import ID_ORDER, Ordering, parse_district_ordering
+from citygraph.domain.parsers import NO_ID, Form, Id, optional, parsed_by, text
 from citygraph.domain.policy import require_staff
 from citygraph.domain.unit import UnitOfWork
 from citygraph.models import District, Place
@@ -29,8 +32,34 @@ IMAGE_FOLDER = "districts"
 
 
 async def list_districts(session: AsyncSession) -> list[District]:
-    """Every district, ordered by id."""
+    """Every district, ordered by id (the admin's choices)."""
     return list((await session.exec(select(District).order_by(col(District.id)))).all())
+
+
+@dataclass
+class DistrictQuery(Form):
+    """``districts(filter, orderBy)``: every district matching, in order."""
+
+    filter: DistrictFilter | None = parsed_by(optional(parse_district_filter), default=None)
+    order_by: Ordering = parsed_by(parse_district_ordering, default=ID_ORDER)
+
+    def listing(self) -> Listing:
+        self.check()
+        wanted = self.filter or DistrictFilter()
+        return Listing(
+            "districts", lambda sql, d: district_filter_sql(sql, d, wanted), self.order_by
+        )
+
+
+_COLUMNS = ("id", "title", "abbreviation", "image")
+
+
+async def find_districts(uow: UnitOfWork, query: DistrictQuery) -> list[District]:
+    """The districts ``query`` asks for, in its order (one statement: plain columns only)."""
+    found = await fetch_rows(
+        uow.session, query.listing(), lambda _sql, d: ", ".join(f"{d}.{c}" for c in _COLUMNS)
+    )
+    return [District(**dict(zip(_COLUMNS, row, strict=True))) for row in found]
 
 
 async def get_district(session: AsyncSession, district_id: Id) -> District:

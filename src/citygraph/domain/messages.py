@@ -75,6 +75,11 @@ MESSAGES: Final[Mapping[str, str]] = {
     "stale_token": "Stale token for given user.",
     # citygraph's own field rules
     "invalid_cursor": "Invalid cursor.",
+    "not_a_list": 'Expected a list of items but got type "{datatype}".',
+    "max_terms": "Ensure this list has no more than {max_terms} items.",
+    "max_depth": "Filters may be nested at most {max_depth} deep.",
+    "min_above_max": "The minimum must not be above the maximum.",
+    "distance_needs_a_point": "Ordering by distance needs the point to measure from.",
     # DRF exceptions and permissions
     "not_authenticated": "Authentication credentials were not provided.",
     "permission_denied": "You do not have permission to perform this action.",

@@ -1,6 +1,7 @@
-"""Forward cursor pagination over rows ordered by id (Relay's ``first``/``after``).
+"""Forward cursor pagination (Relay's ``first``/``after``) and the cursors of the id order.
 
-A cursor is opaque to clients: the URL-safe base64 of ``place:<id>``. Pages default to
+A cursor is opaque to clients: under the default order, by id, the URL-safe base64 of
+``place:<id>`` (other orders' cursors: ``orderings``). Pages default to
 ``DEFAULT_PAGE_SIZE`` items; asking for more than ``MAX_PAGE_SIZE`` is an error, never silently
 clamped, so a client cannot mistake a short page for the end of the list.
 """
@@ -18,13 +19,14 @@ from citygraph.domain.parsers import MAX_ID, Form, Id, parsed_by, problem
 
 DEFAULT_PAGE_SIZE: Final = 20
 MAX_PAGE_SIZE: Final = 100
-_PREFIX = "place:"
+ID_PREFIX = "place:"
+MAX_CURSOR_LENGTH = 4096
 
 T = TypeVar("T")
 
 
 def encode_cursor(row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{_PREFIX}{row_id}".encode()).decode("ascii")
+    return base64.urlsafe_b64encode(f"{ID_PREFIX}{row_id}".encode()).decode("ascii")
 
 
 @sqlite_function("cg_cursor", 1)
@@ -33,21 +35,30 @@ def _sql_cursor(row_id: int | None) -> str | None:
     return None if row_id is None else encode_cursor(row_id)
 
 
-def parse_cursor(raw: object) -> Id:
-    """The id a cursor stands for (``invalid_cursor`` for anything else).
+def decode_cursor(raw: object) -> str:
+    """The text inside a cursor of any order (``invalid_cursor`` if it is not base64 text)."""
+    if not isinstance(raw, str) or not raw.isascii() or len(raw) > MAX_CURSOR_LENGTH:
+        raise problem("invalid_cursor")
+    try:
+        return base64.urlsafe_b64decode(raw.encode("ascii")).decode("utf-8")
+    except (UnicodeError, binascii.Error, ValueError):
+        raise problem("invalid_cursor") from None
+
+
+def id_of_cursor(text: str) -> Id:
+    """The id a decoded id-order cursor stands for.
 
     A cursor beyond the largest possible id is the end of every list: nothing follows it.
     """
-    if not isinstance(raw, str) or not raw.isascii():
-        raise problem("invalid_cursor")
-    try:
-        text = base64.urlsafe_b64decode(raw.encode("ascii")).decode("ascii")
-    except (UnicodeError, binascii.Error, ValueError):
-        raise problem("invalid_cursor") from None
-    number = text.removeprefix(_PREFIX)
-    if not text.startswith(_PREFIX) or not number.isdigit() or len(number) > 18:
+    number = text.removeprefix(ID_PREFIX)
+    if not text.startswith(ID_PREFIX) or not number.isdigit() or len(number) > 18:
         raise problem("invalid_cursor")
     return Id(min(int(number), MAX_ID))
+
+
+def parse_cursor(raw: object) -> Id:
+    """The id an id-order cursor stands for (``invalid_cursor`` for anything else)."""
+    return id_of_cursor(decode_cursor(raw))
 
 
 def parse_first(raw: object) -> int:
@@ -67,30 +78,33 @@ def optional_cursor(raw: object) -> Id | None:
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a list ordered by id; cursors are those of the first and last item."""
+    """One page of a list, each item with its cursor."""
 
     items: list[T]
+    cursors: list[str]
     total_count: int
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursors[0] if self.cursors else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
 
 
 def make_page(
-    rows: Sequence[T], ids: Sequence[int], *, first: int, total_count: int, before: int
+    rows: Sequence[T], cursors: Sequence[str], *, first: int, total_count: int, has_previous: bool
 ) -> Page[T]:
-    """Build a page from up to ``first + 1`` rows (the extra row only says there is more) and
-    the number of matches at or before the ``after`` cursor."""
-    items = list(rows[:first])
-    item_ids = list(ids[:first])
+    """Build a page from up to ``first + 1`` rows (the extra row only says there is more)."""
     return Page(
-        items=items,
+        items=list(rows[:first]),
+        cursors=list(cursors[:first]),
         total_count=total_count,
         has_next_page=len(rows) > first,
-        has_previous_page=before > 0,
-        start_cursor=encode_cursor(item_ids[0]) if item_ids else None,
-        end_cursor=encode_cursor(item_ids[-1]) if item_ids else None,
+        has_previous_page=has_previous,
     )
 
 

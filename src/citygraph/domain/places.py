@@ -4,11 +4,9 @@ Field rules follow the original service's serializer (``title`` ≤ 200 and requ
 ``short_description`` ≤ 300, ``type`` one of ``PlaceType``, coordinates ``Decimal(9, 6)``) with
 two additions: latitude within [-90, 90] and longitude within [-180, 180].
 
-Title search is case-insensitive for every alphabet on both databases. SQLite's ``LIKE`` and
-``lower()`` fold ASCII only, and PostgreSQL's ``lower()``/``ILIKE`` depend on the database's
-locale (``C`` folds ASCII only), so the search term is turned into a pattern in which every letter
-is a character class of its case variants (``центр`` → ``[Цц][Ее][Нн][Тт][Рр]``): ``GLOB`` on
-SQLite, ``~`` on PostgreSQL. Same answers everywhere, no extension, no locale assumption.
+The public lists (``search_places``, ``places_near``) are :class:`~citygraph.domain.listing.Listing`
+s: their filters, orderings and cursors are in ``filters``/``orderings``, shared with the
+compiled reads.
 """
 
 from __future__ import annotations
@@ -16,27 +14,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Self
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from citygraph.domain import filecleanup, geo, media
+from citygraph.domain import filecleanup, media
 from citygraph.domain.districts import districts_by_ids
 from citygraph.domain.errors import FieldError, InvalidInput, NotFound
-from citygraph.domain.pagination import (
-    DEFAULT_PAGE_SIZE,
-    Page,
-    make_page,
-    optional_cursor,
-    parse_first,
+from citygraph.domain.filters import (
+    Circle,
+    PlaceFilter,
+    TextMatch,
+    distance_sql,
+    parse_place_filter,
+    parse_radius,
+    place_filter_sql,
+    search_pattern,
 )
+from citygraph.domain.listing import Listing, fetch_page, fetch_rows
+from citygraph.domain.orderings import (
+    ID_ORDER,
+    Cursor,
+    Order,
+    Ordering,
+    Point,
+    cursor_values,
+    optional_cursor,
+    parse_place_ordering,
+)
+from citygraph.domain.pagination import DEFAULT_PAGE_SIZE, Page, make_page, parse_first
 from citygraph.domain.parsers import (
     NO_ID,
     Form,
     Id,
-    bounded_float,
     byte_strings,
     choice,
     optional,
@@ -50,14 +63,12 @@ from citygraph.domain.parsers import (
 )
 from citygraph.domain.policy import require_staff
 from citygraph.domain.unit import UnitOfWork
+from citygraph.jsonsql import Sql
 from citygraph.models import Place, PlaceImage, PlaceType
 
 TITLE_MAX = 200
 SHORT_DESCRIPTION_MAX = 300
-MAX_RADIUS_M = 100_000
 IMAGE_FOLDER = "places"
-#: Widens the SQL box by about 10 cm, so float rounding never drops a point on the circle.
-_BOX_MARGIN_DEG = 1e-6
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -137,93 +148,67 @@ async def first_places_per_district(
     return result
 
 
-def _case_classes(text: str) -> list[list[str]]:
-    """Each character with its one-character case variants (``ц`` → ``['Ц', 'ц']``)."""
-    classes = []
-    for char in text:
-        variants = {char, char.lower(), char.upper(), char.title(), char.casefold()}
-        classes.append(sorted(v for v in variants if len(v) == 1))
-    return classes
-
-
-def _glob_pattern(text: str) -> str:
-    parts = []
-    for variants in _case_classes(text):
-        if len(variants) > 1:
-            parts.append("[" + "".join(variants) + "]")
-        elif variants[0] in "*?[":
-            parts.append(f"[{variants[0]}]")
-        else:
-            parts.append(variants[0])
-    return "*" + "".join(parts) + "*"
-
-
-def _regex_pattern(text: str) -> str:
-    parts = []
-    for variants in _case_classes(text):
-        if len(variants) > 1:
-            parts.append("[" + "".join(variants) + "]")
-        elif variants[0].isalnum():
-            parts.append(variants[0])
-        else:
-            parts.append("\\" + variants[0])
-    return "".join(parts)
-
-
-def search_pattern(dialect: str, text: str) -> tuple[str, str]:
-    """The operator and pattern that find ``text`` in a title, ignoring case in every alphabet
-    (see the module docstring): ``GLOB`` on SQLite, ``~`` on PostgreSQL."""
-    if dialect == "sqlite":
-        return "GLOB", _glob_pattern(text)
-    return "~", _regex_pattern(text)
-
-
 def title_contains(dialect: str, text: str) -> ColumnElement[bool]:
-    """``title`` contains ``text``, ignoring case in every alphabet."""
+    """``title`` contains ``text``, ignoring case in every alphabet (``filters.search_pattern``)."""
     operator, pattern = search_pattern(dialect, text)
     return col(Place.title).op(operator)(pattern)
 
 
 @dataclass
 class PlaceQuery(Form):
-    """``places(districtId, type, search, first, after)``: filters and a page."""
+    """``places(districtId, type, search, filter, orderBy, first, after)``.
+
+    ``districtId``, ``type`` and ``search`` are shorthands for the ``filter`` terms
+    ``districtId: {in: [id]}``, ``type: {in: [type]}``, ``title: {contains: text}``; all given
+    terms must hold. ``after`` must be a cursor of the same ordering.
+    """
 
     district_id: Id | None = parsed_by(optional(parse_id), default=None)
     type: PlaceType | None = parsed_by(optional(choice(PlaceType)), default=None)
     search: str | None = parsed_by(parse_search, default=None)
+    filter: PlaceFilter | None = parsed_by(optional(parse_place_filter), default=None)
+    order_by: Ordering = parsed_by(parse_place_ordering, default=ID_ORDER)
     first: int = parsed_by(parse_first, default=DEFAULT_PAGE_SIZE)
-    after: Id | None = parsed_by(optional_cursor, default=None)
+    after: Cursor | None = parsed_by(optional_cursor, default=None)
+
+    @classmethod
+    def parse(cls, *, partial: bool = False, **raw: object) -> Self:
+        form = super().parse(partial=partial, **raw)
+        after, ordering = form.after, form.order_by
+        if after is not None and ordering is not None and cursor_values(ordering, after) is None:
+            form.problems.add("after", FieldError("invalid_cursor"))
+        return form
+
+    def listing(self) -> Listing:
+        """The rows asked for (the form must have parsed)."""
+        self.check()
+        wanted = PlaceFilter(
+            title=TextMatch(contains=self.search) if self.search else None,
+            types=(self.type,) if self.type is not None else None,
+            district_ids=(self.district_id,) if self.district_id is not None else None,
+            all_of=(self.filter,) if self.filter is not None else (),
+        )
+        after = cursor_values(self.order_by, self.after) if self.after is not None else None
+        return Listing(
+            "places",
+            lambda sql, p: place_filter_sql(sql, p, wanted),
+            self.order_by,
+            first=self.first,
+            after=after,
+        )
 
 
 async def search_places(uow: UnitOfWork, query: PlaceQuery) -> Page[Place]:
-    """A page of places ordered by id, filtered by district, type and a title substring.
-
-    Statements: the total count, the page (one extra row tells whether more follow, also for
-    ``first: 0``), and with a cursor whether any match precedes it (Relay's ``hasPreviousPage``).
-    """
-    query.check()
-    session = uow.session
-    conditions: list[ColumnElement[bool]] = []
-    if query.district_id is not None:
-        conditions.append(col(Place.district_id) == query.district_id)
-    if query.type is not None:
-        conditions.append(col(Place.type) == query.type)
-    if query.search:
-        conditions.append(title_contains(session.get_bind().dialect.name, query.search))
-    total = (await session.exec(select(func.count()).select_from(Place).where(*conditions))).one()
-    page_conditions = [*conditions]
-    if query.after is not None:
-        page_conditions.append(col(Place.id) > query.after)
-    statement = select(Place).where(*page_conditions).order_by(col(Place.id)).limit(query.first + 1)
-    rows = list((await session.exec(statement)).all())
-    before = 0
-    if query.after is not None:
-        before_cursor = (
-            select(func.count()).select_from(Place).where(*conditions, col(Place.id) <= query.after)
-        )
-        before = (await session.exec(before_cursor)).one()
+    """A page of the places ``query`` asks for, in its order (``listing``)."""
+    fetched = await fetch_page(uow.session, query.listing())
+    loaded = await places_by_ids(uow.session, [Id(pk) for pk in fetched.ids])
+    rows = [loaded[pk] for pk in fetched.ids if pk in loaded]
     return make_page(
-        rows, [row.id or 0 for row in rows], first=query.first, total_count=total, before=before
+        rows,
+        fetched.cursors,
+        first=query.first,
+        total_count=fetched.total_count,
+        has_previous=fetched.has_previous,
     )
 
 
@@ -233,52 +218,39 @@ class NearbyQuery(Form):
 
     latitude: Decimal = parsed_by(parse_latitude)
     longitude: Decimal = parsed_by(parse_longitude)
-    radius_meters: float = parsed_by(bounded_float(exclusive_min=0, max_value=MAX_RADIUS_M))
+    radius_meters: float = parsed_by(parse_radius)
     first: int = parsed_by(parse_first, default=DEFAULT_PAGE_SIZE)
 
-
-def near_conditions(box: geo.BoundingBox) -> list[ColumnElement[bool]]:
-    """The bounding box of a circle as conditions the ``(latitude, longitude)`` index serves."""
-    longitude_ranges = [
-        and_(
-            col(Place.longitude) >= west - _BOX_MARGIN_DEG,
-            col(Place.longitude) <= east + _BOX_MARGIN_DEG,
+    def listing(self) -> Listing:
+        """Places inside the circle, nearest first, ties to the lower id."""
+        self.check()
+        inside = PlaceFilter(near=Circle(self.latitude, self.longitude, self.radius_meters))
+        nearest = Order("distance", origin=Point(self.latitude, self.longitude))
+        return Listing(
+            "places",
+            lambda sql, p: place_filter_sql(sql, p, inside),
+            (nearest, Order("id")),
+            first=self.first,
         )
-        for west, east in box.lon_ranges
-    ]
-    return [
-        col(Place.latitude) >= box.min_lat - _BOX_MARGIN_DEG,
-        col(Place.latitude) <= box.max_lat + _BOX_MARGIN_DEG,
-        or_(*longitude_ranges),
-    ]
+
+    def distance(self, sql: Sql, p: str) -> str:
+        return distance_sql(sql, p, self.latitude, self.longitude)
 
 
 async def places_near(uow: UnitOfWork, query: NearbyQuery) -> list[tuple[Place, float]]:
     """Places within ``radius_meters`` (great-circle), nearest first, with their distance in m.
 
     One statement finds the ``first`` nearest: candidates inside the circle's bounding box (the
-    ``(latitude, longitude)`` index serves it), their exact distance (``geo.distance_sql``,
-    the expression the compiled reads use too), ties to the lower id; one more loads them.
+    ``(latitude, longitude)`` index serves it) and their exact distance (``geo.distance_sql``,
+    the expression the compiled reads use too); one more loads them.
     """
-    query.check()
+    listing = query.listing()
     if query.first == 0:
         return []
-    lat, lon = float(query.latitude), float(query.longitude)
-    dialect = uow.session.get_bind().dialect.name
-    distance: ColumnElement[float] = literal_column(
-        geo.distance_sql(dialect, "places.latitude", "places.longitude", repr(lat), repr(lon))
-    ).label("distance")
-    box = geo.bounding_box(lat, lon, query.radius_meters)
-    candidates = select(col(Place.id).label("id"), distance).where(*near_conditions(box)).subquery()
-    statement = (
-        select(candidates.c.id, candidates.c.distance)
-        .where(candidates.c.distance <= query.radius_meters)
-        .order_by(candidates.c.distance, candidates.c.id)
-        .limit(query.first)
+    found = await fetch_rows(
+        uow.session, listing, lambda sql, p: f"{p}.id, {query.distance(sql, p)}"
     )
-    nearest = [(Id(pk), float(d)) for pk, d in (await uow.session.exec(statement)).all()]
-    if not nearest:
-        return []
+    nearest = [(Id(pk), float(distance)) for pk, distance in found]
     loaded = await places_by_ids(uow.session, [pk for pk, _ in nearest])
     return [(loaded[pk], d) for pk, d in nearest if pk in loaded]
 

@@ -9,7 +9,8 @@ value is the JSON text of the response's ``data``, byte for byte what the execut
 have encoded (``tests/graphql/test_compiled.py`` runs both on generated queries).
 
 Arguments go through the same domain forms as the resolvers (``PageArgs``, ``PlaceQuery``,
-``NearbyQuery``); anything the compiler does not handle — another root field, an argument the
+``NearbyQuery``, ``DistrictQuery``), whose listings (``domain.listing``) write the lists' SQL for
+both paths; anything the compiler does not handle — another root field, an argument the
 forms refuse (the executor reports those errors), introspection — raises
 :class:`NotCompilable`, and the request takes the executor's path.
 """
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -42,10 +42,13 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
-from citygraph.domain import geo
+from citygraph.domain.districts import DistrictQuery
+from citygraph.domain.listing import Listing
+from citygraph.domain.orderings import ID_ORDER
 from citygraph.domain.pagination import PageArgs
-from citygraph.domain.parsers import Form, Id, parse_id
-from citygraph.domain.places import NearbyQuery, PlaceQuery, search_pattern
+from citygraph.domain.parsers import Form, parse_id
+from citygraph.domain.places import NearbyQuery, PlaceQuery
+from citygraph.graphql.filtering import snake_keys
 from citygraph.jsonsql import Dialect, Sql, literal
 
 Grouped = dict[str, list[FieldNode]]
@@ -196,9 +199,13 @@ class _Compiler:
     def query_field(self, name: str, nodes: list[FieldNode]) -> str:
         sql = self.sql
         if name == "districts":
+            query: DistrictQuery = self.parsed(DistrictQuery.parse(**self._snake(nodes)))
+            listing = query.listing()
             d = sql.alias("d")
             item = self.district(d, self.subfields("District", nodes))
-            return sql.array(item, f"districts AS {d}", f"{d}.id")
+            return sql.array(
+                item, f"({listing.rows_sql(sql, d, None)}) AS {d}", listing.order_by(sql, d)
+            )
         if name in ("district", "place"):
             pk = parse_id(self.arguments("Query", nodes)["id"])
             if name == "district":
@@ -211,32 +218,16 @@ class _Compiler:
                 row = f"SELECT {item} FROM places AS {p} WHERE {p}.id = {sql.param(pk, 'int')}"
             return f"COALESCE(({row}), 'null')"
         if name == "places":
-            query: PlaceQuery = self.parsed(PlaceQuery.parse(**self._snake(nodes)))
-            return self.connection(nodes, query.first, query.after, self._filters(query))
+            places: PlaceQuery = self.parsed(PlaceQuery.parse(**self._snake(nodes)))
+            return self.connection(nodes, places.listing())
         if name == "placesNear":
             near: NearbyQuery = self.parsed(NearbyQuery.parse(**self._snake(nodes)))
             return self.nearby(nodes, near)
         raise NotCompilable
 
     def _snake(self, nodes: list[FieldNode]) -> dict[str, Any]:
-        names = {"districtId": "district_id", "radiusMeters": "radius_meters"}
-        return {names.get(k, k): v for k, v in self.arguments("Query", nodes).items()}
-
-    def _filters(self, query: PlaceQuery) -> Callable[[str], list[str]]:
-        sql = self.sql
-
-        def conditions(p: str) -> list[str]:
-            found = []
-            if query.district_id is not None:
-                found.append(f"{p}.district_id = {sql.param(query.district_id, 'int')}")
-            if query.type is not None:
-                found.append(f"{p}.type = {sql.param(query.type.value, 'text')}")
-            if query.search:
-                operator, pattern = search_pattern(sql.dialect, query.search)
-                found.append(f"{p}.title {operator} {sql.param(pattern, 'text')}")
-            return found
-
-        return conditions
+        arguments: dict[str, Any] = snake_keys(self.arguments("Query", nodes))
+        return arguments
 
     def district(self, d: str, grouped: Grouped) -> str:
         sql = self.sql
@@ -255,9 +246,14 @@ class _Compiler:
                 )
             if name == "places":
                 page: PageArgs = self.parsed(PageArgs.parse(**self.arguments("District", nodes)))
-                return self.connection(
-                    nodes, page.first, page.after, lambda p: [f"{p}.district_id = {d}.id"]
+                listing = Listing(
+                    "places",
+                    lambda _sql, p: f"{p}.district_id = {d}.id",
+                    ID_ORDER,
+                    first=page.first,
+                    after=None if page.after is None else (page.after,),
                 )
+                return self.connection(nodes, listing)
             raise NotCompilable
 
         return self.obj("District", grouped, field)
@@ -314,23 +310,11 @@ class _Compiler:
 
     # --- lists of places ----------------------------------------------------------------------
 
-    def connection(
-        self,
-        nodes: list[FieldNode],
-        first: int,
-        after: Id | None,
-        conditions: Callable[[str], list[str]],
-    ) -> str:
-        """A ``PlaceConnection``: places matching ``conditions`` (given a row alias), by id."""
+    def connection(self, nodes: list[FieldNode], listing: Listing) -> str:
+        """A ``PlaceConnection``: a page of ``listing`` (the SQL the executor's path runs)."""
         sql = self.sql
-
-        def where(p: str, *more: str) -> str:
-            found = [*conditions(p), *more]
-            return f" WHERE {' AND '.join(found)}" if found else ""
-
-        def page(p: str, limit: int) -> str:
-            after_id = [f"{p}.id > {sql.param(after, 'int')}"] if after is not None else []
-            return f"SELECT * FROM places AS {p}{where(p, *after_id)} ORDER BY {p}.id LIMIT {limit}"
+        first = listing.first
+        assert first is not None
 
         def edges(edge_nodes: list[FieldNode]) -> str:
             p = sql.alias("p")
@@ -338,31 +322,31 @@ class _Compiler:
 
             def edge_field(name: str, nodes: list[FieldNode]) -> str:
                 if name == "cursor":
-                    return sql.cursor(f"{p}.id")
+                    return sql.string(listing.cursor(sql, p))
                 if name == "node":
                     return self.place(p, self.subfields("Place", nodes))
                 raise NotCompilable
 
             item = self.obj("PlaceEdge", grouped, edge_field)
-            return sql.array(item, f"({page(p, first)}) AS {p}", f"{p}.id")
+            rows = f"({listing.rows_sql(sql, p, first)}) AS {p}"
+            return sql.array(item, rows, listing.order_by(sql, p))
 
         def page_info(info_nodes: list[FieldNode]) -> str:
             def info_field(name: str, _nodes: list[FieldNode]) -> str:
                 if name == "hasNextPage":
                     q, x = sql.alias("q"), sql.alias("x")
-                    rows = f"(SELECT count(*) FROM ({page(q, first + 1)}) AS {x})"
+                    rows = f"(SELECT count(*) FROM ({listing.rows_sql(sql, q, first + 1)}) AS {x})"
                     return sql.boolean(f"{rows} > {first}")
                 if name == "hasPreviousPage":
-                    if after is None:
-                        return literal("false")
-                    q = sql.alias("q")
-                    before = where(q, f"{q}.id <= {sql.param(after, 'int')}")
-                    return sql.boolean(f"EXISTS (SELECT 1 FROM places AS {q}{before})")
+                    return sql.boolean(listing.before_sql(sql))
                 if name in ("startCursor", "endCursor"):
                     q, x = sql.alias("q"), sql.alias("x")
-                    edge = "min" if name == "startCursor" else "max"
-                    found = f"(SELECT {edge}({x}.id) FROM ({page(q, first)}) AS {x})"
-                    return f"COALESCE({sql.cursor(found)}, 'null')"
+                    order = listing.order_by(sql, x, reverse=name == "endCursor")
+                    found = (
+                        f"(SELECT {listing.cursor(sql, x)} FROM ({listing.rows_sql(sql, q, first)})"
+                        f" AS {x} ORDER BY {order} LIMIT 1)"
+                    )
+                    return sql.nullable_string(found)
                 raise NotCompilable
 
             return self.obj("PageInfo", self.subfields("PageInfo", info_nodes), info_field)
@@ -373,8 +357,7 @@ class _Compiler:
             if name == "pageInfo":
                 return page_info(field_nodes)
             if name == "totalCount":
-                q = sql.alias("q")
-                return sql.integer(f"(SELECT count(*) FROM places AS {q}{where(q)})")
+                return sql.integer(listing.count_sql(sql))
             raise NotCompilable
 
         return self.obj(
@@ -386,38 +369,17 @@ class _Compiler:
         sql = self.sql
         if query.first == 0:
             return literal("[]")
-        lat, lon = float(query.latitude), float(query.longitude)
-        box = geo.bounding_box(lat, lon, query.radius_meters)
-        q, p = sql.alias("q"), sql.alias("p")
-        distance = geo.distance_sql(
-            sql.dialect, f"{q}.latitude", f"{q}.longitude", repr(lat), repr(lon)
-        )
-        margin = 1e-6
-
-        def bound(value: float) -> str:  # numeric on PostgreSQL, so the index serves it
-            return sql.param(Decimal(repr(value)) if sql.postgres else value, "numeric")
-
-        ranges = " OR ".join(
-            f"({q}.longitude >= {bound(west - margin)} AND {q}.longitude <= {bound(east + margin)})"
-            for west, east in box.lon_ranges
-        )
-        box_sql = (
-            f"{q}.latitude >= {bound(box.min_lat - margin)} "
-            f"AND {q}.latitude <= {bound(box.max_lat + margin)} AND ({ranges})"
-        )
-        nearest = (
-            f"(SELECT * FROM (SELECT {q}.*, {distance} AS distance FROM places AS {q} "
-            f"WHERE {box_sql}) AS candidates "
-            f"WHERE distance <= {sql.param(query.radius_meters, 'float8')} "
-            f"ORDER BY distance, id LIMIT {query.first}) AS {p}"
-        )
+        listing = query.listing()
+        p = sql.alias("p")
 
         def nearby_field(name: str, field_nodes: list[FieldNode]) -> str:
             if name == "place":
                 return self.place(p, self.subfields("Place", field_nodes))
             if name == "distanceMeters":
-                return sql.float_(f"{p}.distance")
+                return sql.float_(query.distance(sql, p))
             raise NotCompilable
 
         item = self.obj("NearbyPlace", self.subfields("NearbyPlace", nodes), nearby_field)
-        return sql.array(item, nearest, f"{p}.distance, {p}.id")
+        return sql.array(
+            item, f"({listing.rows_sql(sql, p, query.first)}) AS {p}", listing.order_by(sql, p)
+        )

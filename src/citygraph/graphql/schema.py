@@ -26,6 +26,13 @@ from citygraph.domain.parsers import parse_id
 from citygraph.domain.values import UNSET
 from citygraph.graphql import accounts, limits
 from citygraph.graphql.errors import log_unexpected
+from citygraph.graphql.filtering import (
+    DistrictFilter,
+    DistrictOrder,
+    PlaceFilter,
+    PlaceOrder,
+    plain,
+)
 from citygraph.graphql.scalars import SCALAR_MAP, Upload
 from citygraph.graphql.types import (
     AFTER_HELP,
@@ -61,10 +68,21 @@ async def _upload(value: Any) -> Any:
 
 @strawberry.type
 class PlacesQuery:
-    @described_field(description="Every district, ordered by id.")
-    async def districts(self, info: strawberry.Info) -> list[DistrictNode]:
+    @described_field(description="Every district matching `filter`, in `orderBy`'s order.")
+    async def districts(
+        self,
+        info: strawberry.Info,
+        filter: Annotated[
+            DistrictFilter | None, strawberry.argument(description="Which districts.")
+        ] = None,
+        order_by: Annotated[
+            list[DistrictOrder] | None,
+            strawberry.argument(description="The order (default: by id)."),
+        ] = None,
+    ) -> list[DistrictNode]:
         ctx = context(info)
-        rows = await ctx.read(lambda uow: districts.list_districts(uow.session))
+        query = districts.DistrictQuery.parse(filter=plain(filter), order_by=plain(order_by))
+        rows = await ctx.read(lambda uow: districts.find_districts(uow, query))
         ctx.loaders.prime_districts(rows)
         return [DistrictNode.from_row(row) for row in rows]
 
@@ -78,8 +96,8 @@ class PlacesQuery:
         return DistrictNode.from_row(row) if row else None
 
     @described_field(
-        description="Places ordered by id, filtered by district, type and a case-insensitive "
-        "title substring (any alphabet)."
+        description="A page of the places matching every condition given (`filter` and the "
+        "shorthands `districtId`, `type`, `search`), in `orderBy`'s order."
     )
     async def places(
         self,
@@ -94,12 +112,28 @@ class PlacesQuery:
             str | None,
             strawberry.argument(description="Title contains this text (case-insensitive)."),
         ] = None,
+        filter: Annotated[
+            PlaceFilter | None, strawberry.argument(description="Which places.")
+        ] = None,
+        order_by: Annotated[
+            list[PlaceOrder] | None,
+            strawberry.argument(description="The order (default: by id); the id ends every order."),
+        ] = None,
         first: Annotated[int, strawberry.argument(description=FIRST_HELP)] = DEFAULT_PAGE_SIZE,
-        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description=AFTER_HELP + " Cursors hold only within one order."),
+        ] = None,
     ) -> PlaceConnection:
         ctx = context(info)
         query = places.PlaceQuery.parse(
-            district_id=district_id, type=type, search=search, first=first, after=after
+            district_id=district_id,
+            type=type,
+            search=search,
+            filter=plain(filter),
+            order_by=plain(order_by),
+            first=first,
+            after=after,
         )
         page = await ctx.read(lambda uow: places.search_places(uow, query))
         ctx.loaders.prime_places(page.items)

@@ -17,14 +17,9 @@ from strawberry import Private
 from citygraph import models
 from citygraph.domain.pagination import DEFAULT_PAGE_SIZE, Page, PageArgs, encode_cursor
 from citygraph.domain.parsers import Id
+from citygraph.graphql import enums  # noqa: F401  (PlaceType as a GraphQL enum)
 from citygraph.graphql.context import GraphQLContext
 from citygraph.graphql.scalars import Upload
-
-strawberry.enum(
-    models.PlaceType,
-    name="PlaceType",
-    description="What a place is (REST: unique_place, park, museum, temple, monument).",
-)
 
 FIRST_HELP = f"Page size: 0..100, default {DEFAULT_PAGE_SIZE}; more is a BAD_USER_INPUT error."
 AFTER_HELP = "The endCursor of the previous page."
@@ -176,7 +171,7 @@ class PlaceEdge:
     node: PlaceNode = strawberry.field(description="The place.")
 
 
-@strawberry.type(description="A page of places (Relay connection), ordered by id.")
+@strawberry.type(description="A page of places (Relay connection).")
 class PlaceConnection:
     edges: list[PlaceEdge] = strawberry.field(description="The places of this page.")
     page_info: PageInfo = strawberry.field(description="Whether more pages follow, and cursors.")
@@ -219,7 +214,10 @@ class PlaceConnection:
             return page.has_previous_page
 
         return cls(
-            edges=[PlaceEdge(cursor=encode_cursor(node.id), node=node) for node in nodes],
+            edges=[
+                PlaceEdge(cursor=cursor, node=node)
+                for node, cursor in zip(nodes, page.cursors, strict=True)
+            ],
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 start_cursor=page.start_cursor,

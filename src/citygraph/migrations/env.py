@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from citygraph import models
 from citygraph.db import create_engine, is_sqlite
+from citygraph.migrate import include_object
 
 config = context.config
 target_metadata = models.metadata
@@ -21,6 +22,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=is_sqlite(str(connection.engine.url)),
         compare_type=True,
         compare_server_default=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

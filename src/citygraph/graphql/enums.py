@@ -1,0 +1,68 @@
+"""The schema's enums: GraphQL names over the domain's values.
+
+Resolvers get these members; ``filtering.plain`` hands the domain their values, and the compiled
+reads coerce arguments to the same values (``ENUMS``, ``reads.read_schema``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Final
+
+import strawberry
+
+from citygraph import models
+from citygraph.domain import orderings
+
+strawberry.enum(
+    models.PlaceType,
+    name="PlaceType",
+    description="What a place is (REST: unique_place, park, museum, temple, monument).",
+)
+
+
+@strawberry.enum(description="Which way an ordering runs.")
+class OrderDirection(enum.Enum):
+    ASC = strawberry.enum_value(
+        orderings.Direction.ASC.value, description="Smallest first; titles А to Я, then A to Z."
+    )
+    DESC = strawberry.enum_value(orderings.Direction.DESC.value, description="Largest first.")
+
+
+@strawberry.enum(description="What places can be ordered by.")
+class PlaceOrderField(enum.Enum):
+    ID = strawberry.enum_value(orderings.PlaceOrderField.ID.value, description="The id.")
+    TITLE = strawberry.enum_value(
+        orderings.PlaceOrderField.TITLE.value,
+        description="The title, in Russian collation (ё with е, case only breaking ties).",
+    )
+    DISTANCE = strawberry.enum_value(
+        orderings.PlaceOrderField.DISTANCE.value,
+        description="Great-circle distance from `origin` (required).",
+    )
+    DISTRICT = strawberry.enum_value(
+        orderings.PlaceOrderField.DISTRICT.value, description="The district's id."
+    )
+
+
+@strawberry.enum(description="What districts can be ordered by.")
+class DistrictOrderField(enum.Enum):
+    ID = strawberry.enum_value(orderings.DistrictOrderField.ID.value, description="The id.")
+    TITLE = strawberry.enum_value(
+        orderings.DistrictOrderField.TITLE.value, description="The title, in Russian collation."
+    )
+    ABBREVIATION = strawberry.enum_value(
+        orderings.DistrictOrderField.ABBREVIATION.value,
+        description="The abbreviation, in Russian collation.",
+    )
+
+
+#: The schema's enums by GraphQL name: the compiled reads give their values as the resolvers see
+#: them (``reads.read_schema``).
+ENUMS: Final[Mapping[str, type[enum.Enum]]] = {
+    "PlaceType": models.PlaceType,
+    "OrderDirection": OrderDirection,
+    "PlaceOrderField": PlaceOrderField,
+    "DistrictOrderField": DistrictOrderField,
+}

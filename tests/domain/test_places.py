@@ -409,4 +409,4 @@ async def test_images_are_added_validated_and_deleted_with_their_place(
     async with services.sessions() as session:
         rows = (await session.exec(select(PlaceImage))).all()  # type: ignore[call-overload]
         assert rows == []
-        assert await places.list_district_places(session, district_id) == []
+        assert await places.places_by_ids(session, [place_id]) == {}

@@ -90,14 +90,6 @@ async def places_by_ids(session: AsyncSession, place_ids: Sequence[Id]) -> dict[
     return {place.id: place for place in rows.all() if place.id is not None}
 
 
-async def list_district_places(session: AsyncSession, district_id: Id) -> list[Place]:
-    """Every place of a district, ordered by id; an unknown district has none."""
-    if district_id == NO_ID:
-        return []
-    statement = select(Place).where(Place.district_id == district_id).order_by(col(Place.id))
-    return list((await session.exec(statement)).all())
-
-
 async def images_for_places(
     session: AsyncSession, place_ids: Sequence[Id]
 ) -> dict[int, list[PlaceImage]]:

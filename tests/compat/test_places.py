@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
-import pytest
+from decimal import Decimal
 
+import httpx
+import orjson
+import pytest
+import sqlalchemy as sa
+
+from citygraph.models import District, Place
 from tests.compat.conftest import World
 
 
@@ -133,3 +138,40 @@ async def test_last_repeated_value_counts(client: httpx.AsyncClient, world: Worl
     response = await client.get("/api/v1/places/?district_id=abc&district_id=2")
     assert response.content == MUSEUM
     assert (await client.get("/api/v1/places/?district_id=3")).content == b"[]"
+
+
+@pytest.mark.parametrize("count", [500, 501])
+async def test_long_lists_stream_the_same_bytes(
+    client: httpx.AsyncClient, world: World, count: int
+) -> None:
+    """A list of one batch goes out whole (``Content-Length``); a longer one streams, same JSON."""
+    services = world.services
+    async with services.engine.begin() as connection:
+        district = (
+            await connection.execute(
+                sa.insert(District).values(title="Длинный", abbreviation="Д").returning(District.id)
+            )
+        ).scalar_one()
+        await connection.execute(
+            sa.insert(Place),
+            [
+                {
+                    "title": f"Место {n}",
+                    "short_description": "",
+                    "full_description": "",
+                    "latitude": Decimal("55.75"),
+                    "longitude": Decimal("37.62"),
+                    "type": "park",
+                    "district_id": district,
+                }
+                for n in range(count)
+            ],
+        )
+    response = await client.get(f"/api/v1/places/?district_id={district}")
+    assert response.status_code == 200
+    items = orjson.loads(response.content)
+    assert [item["title"] for item in items] == [f"Место {n}" for n in range(count)]
+    assert [item["id"] for item in items] == sorted(item["id"] for item in items)
+    assert response.content.startswith(b'[{"id":') and response.content.endswith(b"}]")
+    streamed = "content-length" not in response.headers
+    assert streamed == (count > 500)

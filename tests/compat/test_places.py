@@ -8,6 +8,7 @@ import httpx
 import orjson
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col
 
 from citygraph.models import District, Place
 from tests.compat.conftest import World
@@ -147,11 +148,8 @@ async def test_long_lists_stream_the_same_bytes(
     """A list of one batch goes out whole (``Content-Length``); a longer one streams, same JSON."""
     services = world.services
     async with services.engine.begin() as connection:
-        district = (
-            await connection.execute(
-                sa.insert(District).values(title="Длинный", abbreviation="Д").returning(District.id)
-            )
-        ).scalar_one()
+        new_district = sa.insert(District).values(title="Длинный", abbreviation="Д")
+        district = (await connection.execute(new_district.returning(col(District.id)))).scalar_one()
         await connection.execute(
             sa.insert(Place),
             [

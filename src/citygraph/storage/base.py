@@ -102,7 +102,13 @@ class MediaStore(Protocol):
     async def delete(self, key: str) -> None:
         """Remove ``key``; a key that is already gone is not an error."""
 
-    async def exists(self, key: str) -> bool: ...
+    async def exists(self, key: str) -> bool:
+        """Whether ``key`` is stored (a ``head`` that finds nothing is ``False``)."""
+        try:
+            await self.head(key)
+        except ObjectNotFound:
+            return False
+        return True
 
     def list(self, prefix: str = "") -> AsyncIterator[ObjectInfo]:
         """Every object under ``prefix`` (recursively); content types are not filled in."""

@@ -20,6 +20,7 @@ import anyio.to_thread
 
 from citygraph.storage.base import (
     InvalidKey,
+    MediaStore,
     ObjectInfo,
     ObjectNotFound,
     ObjectStream,
@@ -50,7 +51,7 @@ def _info(key: str, stat: os.stat_result) -> ObjectInfo:
     )
 
 
-class LocalStore:
+class LocalStore(MediaStore):
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
@@ -154,13 +155,6 @@ class LocalStore:
             await self._run(lambda: path.unlink(missing_ok=True))
         except ObjectNotFound:  # a parent folder is missing: nothing to delete
             return
-
-    async def exists(self, key: str) -> bool:
-        try:
-            await self.head(key)
-        except ObjectNotFound:
-            return False
-        return True
 
     async def list(self, prefix: str = "") -> AsyncIterator[ObjectInfo]:
         base = self.root / check_prefix(prefix) if prefix else self.root

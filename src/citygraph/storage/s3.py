@@ -25,6 +25,7 @@ from obstore.store import S3Store as ObstoreS3
 
 from citygraph.storage.base import (
     CACHE_CONTROL,
+    MediaStore,
     ObjectInfo,
     ObjectNotFound,
     ObjectStream,
@@ -68,7 +69,7 @@ HEALTH_PREFIX = ".health/"
 SETTLE_SECONDS = 0.05
 
 
-class S3Store:
+class S3Store(MediaStore):
     def __init__(
         self,
         bucket: str,
@@ -174,13 +175,6 @@ class S3Store:
             await self._call(lambda: obstore.delete_async(self._store, key))
         except ObjectNotFound:
             return
-
-    async def exists(self, key: str) -> bool:
-        try:
-            await self.head(key)
-        except ObjectNotFound:
-            return False
-        return True
 
     async def list(self, prefix: str = "") -> AsyncIterator[ObjectInfo]:
         stream = obstore.list(self._store, check_prefix(prefix) or None, chunk_size=500)

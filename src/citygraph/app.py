@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         services.changes.listen(settings.effective_database_url)
+        services.outbox.start()
         try:
             yield
         finally:

@@ -24,6 +24,7 @@ from citygraph.domain.errors import DomainError, InvalidInput
 from citygraph.domain.policy import SYSTEM
 from citygraph.domain.unit import UnitOfWork, unit_of_work
 from citygraph.models import District
+from citygraph.outbox import command as outbox_command
 from citygraph.services import Services
 from citygraph.storage import StoreError
 from citygraph.storage import command as media_command
@@ -249,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Later layers register their commands here (e.g. prune-tokens), keeping this module small.
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     media_command.register,  # citygraph media migrate
+    outbox_command.register,  # citygraph outbox [list|flush]
 ]
 
 
@@ -270,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidInput as exc:
         print(f"citygraph: {_format_invalid(exc)}", file=sys.stderr)
         return 1
-    except (DomainError, CommandError, StoreError) as exc:
+    except (DomainError, CommandError, StoreError, outbox_command.OutboxNotEmpty) as exc:
         print(f"citygraph: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:

@@ -87,6 +87,16 @@ class Settings(BaseSettings):
         default="#/username/reset/confirm/{uid}/{token}",
         validation_alias="CITYGRAPH_USERNAME_RESET_URL",
     )
+    # The mail outbox (citygraph.outbox): attempts before a message is given up (kept, listed by
+    # ``citygraph outbox``), the first retry's delay (doubling, with jitter, at most an hour)
+    # and how often a worker looks for due mail when nothing woke it.
+    mail_max_attempts: int = Field(default=8, gt=0, validation_alias="CITYGRAPH_MAIL_MAX_ATTEMPTS")
+    mail_retry_delay: float = Field(
+        default=30.0, gt=0, validation_alias="CITYGRAPH_MAIL_RETRY_DELAY"
+    )
+    mail_poll_interval: float = Field(
+        default=5.0, gt=0, validation_alias="CITYGRAPH_MAIL_POLL_INTERVAL"
+    )
     redis_url: str | None = Field(default=None, validation_alias="CITYGRAPH_REDIS_URL")
     rate_limit_login: str = Field(
         default="10/minute", validation_alias="CITYGRAPH_RATE_LIMIT_LOGIN"

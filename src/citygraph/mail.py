@@ -16,11 +16,13 @@ absolute URL is used as it is.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, formatdate, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -85,41 +87,62 @@ class Mailer:
         self.settings = settings
         self.smtp = parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
 
-    def build(self, to: str, subject: str, body: str) -> EmailMessage:
+    def build(
+        self,
+        to: str,
+        subject: str,
+        body: str,
+        *,
+        message_id: str | None = None,
+        date: datetime | None = None,
+    ) -> EmailMessage:
+        """The message; the outbox passes its row's ``Message-ID`` and time, the same on retries."""
         message = EmailMessage()
         message["From"] = self.settings.mail_from
         message["To"] = to
         message["Subject"] = subject
-        message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain="citygraph")
+        message["Date"] = format_datetime(date) if date else formatdate(localtime=False)
+        message["Message-ID"] = message_id or new_message_id()
         message.set_content(body, charset="utf-8")
         return message
 
+    @property
+    def send_timeout(self) -> float:
+        """The most one delivery may take: the SMTP timeout bounds each command, this the whole."""
+        return 2 * (self.smtp.timeout if self.smtp else DEFAULT_TIMEOUT)
+
     async def send(self, to: str, subject: str, body: str) -> None:
         """Deliver a message; raises ``aiosmtplib.SMTPException``/``OSError`` on failure."""
-        message = self.build(to, subject, body)
-        if self.smtp is None:
-            log.info("e-mail (no CITYGRAPH_SMTP_URL set) to %s: %s\n%s", to, subject, body)
-            return
-        await aiosmtplib.send(
-            message,
-            hostname=self.smtp.hostname,
-            port=self.smtp.port,
-            username=self.smtp.username,
-            password=self.smtp.password,
-            use_tls=self.smtp.use_tls,
-            start_tls=self.smtp.start_tls,
-            timeout=self.smtp.timeout,
-        )
+        await self.deliver(self.build(to, subject, body))
 
-    async def send_quietly(self, to: str, subject: str, body: str) -> bool:
-        """``send``, logging instead of raising: a mail outage must not fail a registration."""
-        try:
-            await self.send(to, subject, body)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError):
-            log.exception("could not send e-mail %r to %s", subject, to)
-            return False
-        return True
+    async def deliver(self, message: EmailMessage) -> None:
+        """Deliver a built message (SMTP, or the log without an SMTP URL); raises on failure:
+        ``aiosmtplib.SMTPException``, ``OSError`` or ``TimeoutError`` (``send_timeout``)."""
+        if self.smtp is None:
+            body = message.get_body(("plain",))
+            text = body.get_content() if body is not None else ""
+            log.info(
+                "e-mail (no CITYGRAPH_SMTP_URL set) to %s: %s\n%s",
+                message["To"],
+                message["Subject"],
+                text,
+            )
+            return
+        async with asyncio.timeout(self.send_timeout):
+            await aiosmtplib.send(
+                message,
+                hostname=self.smtp.hostname,
+                port=self.smtp.port,
+                username=self.smtp.username,
+                password=self.smtp.password,
+                use_tls=self.smtp.use_tls,
+                start_tls=self.smtp.start_tls,
+                timeout=self.smtp.timeout,
+            )
+
+
+def new_message_id() -> str:
+    return make_msgid(domain="citygraph")
 
 
 def account_link(settings: Settings, template: str, uid: str, token: str) -> str:

@@ -140,3 +140,53 @@ class BlacklistedToken(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for its (next) attempt
+    SENDING = "sending"  # claimed by a worker until ``next_attempt_at`` (the lease)
+    SENT = "sent"
+    FAILED = "failed"  # given up after the last attempt; kept for the operator
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One outgoing e-mail, written in the transaction of the change that causes it.
+
+    The delivery worker (``citygraph.outbox``) claims due rows, sends them and marks them sent;
+    ``message_id`` is fixed when the row is written, so a retry carries the same ``Message-ID``.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(sa_column=sa.Column(sa.String(255), nullable=False, unique=True))
+    recipient: str = Field(sa_column=sa.Column(sa.String(254), nullable=False))
+    subject: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    status: OutboxStatus = Field(
+        default=OutboxStatus.PENDING,
+        sa_column=sa.Column(
+            sa.Enum(
+                OutboxStatus,
+                native_enum=False,
+                length=16,
+                values_callable=lambda e: [m.value for m in e],
+                validate_strings=True,
+            ),
+            nullable=False,
+        ),
+    )
+    attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+    claim: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    sent_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))

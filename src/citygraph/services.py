@@ -11,6 +11,7 @@ from citygraph.changes import ChangeCounter
 from citygraph.config import Settings
 from citygraph.db import create_engine, create_sessionmaker
 from citygraph.mail import Mailer
+from citygraph.outbox import DeliveryWorker
 from citygraph.ratelimit import RateLimiter
 from citygraph.storage import MediaStore, store_for
 
@@ -27,6 +28,8 @@ class Services:
     limiter: RateLimiter = field(init=False)
     changes: ChangeCounter = field(init=False)
     store: MediaStore = field(init=False)
+    # This process's mail delivery worker (started by the app's lifespan; ``flush`` without it).
+    outbox: DeliveryWorker = field(init=False)
 
     def __post_init__(self) -> None:
         self.mailer = Mailer(self.settings)
@@ -35,6 +38,7 @@ class Services:
             self.settings.effective_database_url, self.settings.runtime_dir
         )
         self.store = store_for(self.settings)
+        self.outbox = DeliveryWorker(self.engine, self.settings, lambda: self.mailer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -42,6 +46,7 @@ class Services:
         return cls(settings=settings, engine=engine, sessions=create_sessionmaker(engine))
 
     async def aclose(self) -> None:
+        await self.outbox.aclose()
         await self.changes.aclose()
         await self.limiter.aclose()
         await self.store.aclose()

@@ -16,6 +16,7 @@ from tests.accounts.conftest import (
     login,
     make_user,
 )
+from tests.support.mail import deliver_mail
 
 ME = "{ me { id username email isActive } }"
 CHANGE_EMAIL = "mutation($e: String!) { changeEmail(email: $e) { username email isActive } }"
@@ -46,6 +47,7 @@ async def test_change_email_deactivates_and_mails_the_new_address(
         "email": "erin@example.com",
         "isActive": True,
     }
+    await deliver_mail(services)
     assert outbox.messages == []
     bad = await gql(client, CHANGE_EMAIL, {"e": "nope"}, token=token)
     assert first_error(bad)["extensions"]["fields"] == {"email": ["Enter a valid email address."]}
@@ -55,6 +57,7 @@ async def test_change_email_deactivates_and_mails_the_new_address(
         "email": "erin@new.example.com",
         "isActive": False,
     }
+    await deliver_mail(services)
     assert [message["To"] for message in outbox.messages] == ["erin@new.example.com"]
     [(uid, activation)] = outbox.links()
     assert error_codes(await gql(client, ME, token=token)) == ["UNAUTHENTICATED"]
@@ -109,8 +112,10 @@ async def test_username_reset(
     assert (await gql(client, REQUEST, {"e": "nobody@example.com"}))["data"] == {
         "requestUsernameReset": True
     }
+    await deliver_mail(services)
     assert outbox.messages == []
     assert "errors" not in await gql(client, REQUEST, {"e": "hana@example.com"})
+    await deliver_mail(services)
     [message] = outbox.messages
     body = message.get_body(("plain",))
     assert body is not None

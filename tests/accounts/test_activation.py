@@ -21,6 +21,7 @@ from tests.accounts.conftest import (
     login,
     make_user,
 )
+from tests.support.mail import deliver_mail
 from tests.support.users import create_account
 
 REGISTER = """
@@ -49,8 +50,11 @@ async def register(client: httpx.AsyncClient, username: str, email: str) -> int:
     return user_id
 
 
-async def test_mailed_link_activates_once(client: httpx.AsyncClient, outbox: Outbox) -> None:
+async def test_mailed_link_activates_once(
+    client: httpx.AsyncClient, services: Services, outbox: Outbox
+) -> None:
     await register(client, "masha", "masha@example.com")
+    await deliver_mail(services)
     body = await gql(client, LOGIN, {"u": "masha", "p": PASSWORD})
     assert first_error(body)["message"] == NO_ACTIVE_ACCOUNT
 
@@ -66,10 +70,11 @@ async def test_mailed_link_activates_once(client: httpx.AsyncClient, outbox: Out
 
 
 async def test_tampered_and_foreign_links_are_refused(
-    client: httpx.AsyncClient, outbox: Outbox
+    client: httpx.AsyncClient, services: Services, outbox: Outbox
 ) -> None:
     await register(client, "petya", "petya@example.com")
     await register(client, "vasya", "vasya@example.com")
+    await deliver_mail(services)
     (uid_p, token_p), (uid_v, _token_v) = outbox.links()
     ts, digest = token_p.split("-")
     flipped = digest[:-1] + ("0" if digest[-1] != "0" else "1")
@@ -109,9 +114,11 @@ async def test_resend_activation_reveals_nothing(
 ) -> None:
     await register(client, "sleepy", "sleepy@example.com")
     await make_user(services, "awake", email="awake@example.com", active=True)
+    await deliver_mail(services)
     outbox.messages.clear()
     for email in ("sleepy@example.com", "nobody@example.com", "awake@example.com"):
         assert (await gql(client, RESEND, {"e": email}))["data"] == {"resendActivation": True}
+    await deliver_mail(services)
     assert [m["To"] for m in outbox.messages] == ["sleepy@example.com"]
     [(uid, token)] = outbox.links()
     body = await gql(client, ACTIVATE, {"uid": uid, "token": token})

@@ -20,6 +20,7 @@ from tests.accounts.conftest import (
     login,
     make_user,
 )
+from tests.support.mail import deliver_mail
 
 CHANGE = """
 mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }
@@ -71,6 +72,7 @@ async def test_reset_by_mail_works_once(
     await make_user(services, "dormant", email="dormant@example.com", active=False)
     for email in ("fedor@example.com", "nobody@example.com", "dormant@example.com"):
         assert (await gql(client, REQUEST, {"e": email}))["data"] == {"requestPasswordReset": True}
+    await deliver_mail(services)
     assert [m["To"] for m in outbox.messages] == ["fedor@example.com"]
     text = outbox.messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Сброс пароля" in outbox.messages[0]["Subject"]

@@ -12,6 +12,7 @@ from citygraph.models import User
 from citygraph.ratelimit import RateLimiter
 from citygraph.services import Services
 from tests.accounts.conftest import PASSWORD, Outbox, first_error, gql, make_user
+from tests.support.mail import deliver_mail
 
 REGISTER = """
 mutation Register($u: String!, $p: String!, $e: String! = "") {
@@ -29,6 +30,7 @@ async def test_register_creates_an_inactive_account(
     profile = body["data"]["registerAccount"]
     assert profile["username"] == "Иван_Петров"
     assert (profile["email"], profile["isActive"], profile["isStaff"]) == ("", False, False)
+    await deliver_mail(services)
     assert outbox.messages == []  # no address, no mail (as djoser: empty recipient list)
     async with services.sessions() as session:
         user = (await session.exec(select(User).where(User.username == "Иван_Петров"))).one()
@@ -37,10 +39,11 @@ async def test_register_creates_an_inactive_account(
 
 
 async def test_email_is_normalised_and_the_activation_mail_sent(
-    client: httpx.AsyncClient, outbox: Outbox
+    client: httpx.AsyncClient, services: Services, outbox: Outbox
 ) -> None:
     body = await gql(client, REGISTER, {"u": "erin", "p": PASSWORD, "e": " Erin.X@EXAMPLE.COM "})
     assert body["data"]["registerAccount"]["email"] == "Erin.X@example.com"
+    await deliver_mail(services)
     assert len(outbox.messages) == 1
     message = outbox.messages[0]
     assert message["To"] == "Erin.X@example.com"

@@ -2,13 +2,14 @@
 
 Each face builds one per request — REST per request, GraphQL per request with a commit per
 mutation field, the admin per form or action, the command line per command — and passes it
-first to every domain function. It holds the session, the acting user, the settings, the clock,
-the mailer and the rate limiter, and it alone commits.
+first to every domain function. It holds the session, the acting user, the settings, the clock
+and the rate limiter, and it alone commits.
 
-Side effects wait for the outcome: an operation registers ``after_commit`` actions (mail, file
-removal) that run only once the transaction has committed, and ``on_rollback`` actions (removing
-a file written for a row that never came to be) that run when it does not. Domain operations
-only flush; they never commit, roll back or talk to SMTP themselves.
+Side effects wait for the outcome. Mail is a row of the outbox written in the transaction itself
+(``send_mail``), sent by a delivery worker once committed. An operation registers
+``after_commit`` actions (file removal) that run only once the transaction has committed, and
+``on_rollback`` actions (removing a file written for a row that never came to be) that run when
+it does not. Domain operations only flush; they never commit, roll back or talk to SMTP.
 
 A commit that changed districts, places or images moves the change counter (``changes``) before
 the face answers, so cached responses of the read graph are never served after it.
@@ -26,9 +27,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from citygraph import outbox
 from citygraph.config import Settings
 from citygraph.domain.policy import Actor
-from citygraph.mail import Mailer
 from citygraph.models import District, Place, PlaceImage
 from citygraph.ratelimit import RateLimiter
 from citygraph.services import Services
@@ -66,10 +67,6 @@ class UnitOfWork:
         return self.services.settings
 
     @property
-    def mailer(self) -> Mailer:
-        return self.services.mailer
-
-    @property
     def limiter(self) -> RateLimiter:
         return self.services.limiter
 
@@ -85,12 +82,17 @@ class UnitOfWork:
         self._on_rollback.append(action)
 
     def send_mail(self, to: str, subject: str, body: str) -> None:
-        """Mail ``to`` once the change that causes the message has committed."""
+        """Mail ``to`` once the change that causes the message has committed.
 
-        async def send() -> None:
-            await self.mailer.send_quietly(to, subject, body)
+        The message is a row of the outbox, written in this unit's transaction; after the
+        commit the process's delivery worker is woken to send it (never while the face waits).
+        """
+        self.session.add(outbox.new_message(to, subject, body, self.now()))
 
-        self.after_commit(send)
+        async def wake() -> None:
+            self.services.outbox.wake()
+
+        self.after_commit(wake)
 
     async def commit(self) -> None:
         try:

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint bench bench-large bench-media check-wrk install install-test assets schema clean
+.PHONY: serve test lint soak bench bench-large bench-media check-wrk install install-test assets schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ lint: install-test
 bench: install-test check-wrk
 	$(BIN)/python -m tests.benchmarks.throughput
 	$(BIN)/python -m tests.benchmarks.login_contention
+
+# Soak (not a test): 2 workers on a private PostgreSQL, 64 clients, PostgreSQL stopped for 10 s
+# mid-run; fails on a lost or duplicated write or an answer outside 2xx/4xx/503. SOAK_DURATION.
+soak: install-test
+	$(BIN)/python -m tests.soak.run
 
 bench-media: install-test
 	$(BIN)/python -m tests.benchmarks.media_store

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,7 @@ log = logging.getLogger("citygraph.outbox")
 BATCH = 10  # messages claimed (and sent concurrently) at once
 MAX_RETRY_DELAY = 3600.0
 SHUTDOWN_GRACE = 5.0
+SETTLE_MARGIN = 15.0  # stop retrying to record an outcome this long before the lease ends
 SEND_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
 _random = secrets.SystemRandom()
 
@@ -112,7 +114,7 @@ class DeliveryWorker:
         while not self._stopping:
             try:
                 await self.run_pass()
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, OSError) as exc:
                 log.warning(
                     "mail outbox: database unavailable (%s), trying again", type(exc).__name__
                 )
@@ -179,16 +181,29 @@ class DeliveryWorker:
             await mailer.deliver(email)
         except SEND_ERRORS as exc:
             return await self._failed(message, exc)
-        if await store.mark_sent(self.engine, message, utcnow()):
+        if await self._settle(lambda: store.mark_sent(self.engine, message, utcnow())):
             log.info("mail outbox: sent %s to %s", message.message_id, message.recipient)
             return PassReport(sent=1)
         log.warning("mail outbox: %s was sent after its claim lapsed", message.message_id)
         return PassReport(lost_claims=1)
 
+    async def _settle(self, settle: Callable[[], Awaitable[bool]]) -> bool:
+        """Record an attempt's outcome, retrying through a database outage while the claim's
+        lease lasts: a sent message whose row stayed claimed would go out again later."""
+        deadline = time.monotonic() + self.lease.total_seconds() - SETTLE_MARGIN
+        while True:
+            try:
+                return await settle()
+            except (SQLAlchemyError, OSError) as exc:
+                if self._stopping or time.monotonic() > deadline:
+                    raise
+                log.warning("mail outbox: cannot record a delivery yet (%s)", type(exc).__name__)
+                await asyncio.sleep(1)
+
     async def _failed(self, message: Claimed, exc: BaseException) -> PassReport:
         error = f"{type(exc).__name__}: {exc}".strip().removesuffix(":")
         if message.attempts >= self.settings.mail_max_attempts:
-            await store.mark_failed_attempt(self.engine, message, error, None)
+            await self._settle(lambda: store.mark_failed_attempt(self.engine, message, error, None))
             log.error(
                 "mail outbox: gave up on %s to %s after %d attempts: %s",
                 message.message_id,
@@ -198,9 +213,8 @@ class DeliveryWorker:
             )
             return PassReport(failed=1)
         delay = retry_delay(message.attempts, self.settings.mail_retry_delay)
-        await store.mark_failed_attempt(
-            self.engine, message, error, utcnow() + timedelta(seconds=delay)
-        )
+        retry_at = utcnow() + timedelta(seconds=delay)
+        await self._settle(lambda: store.mark_failed_attempt(self.engine, message, error, retry_at))
         log.warning(
             "mail outbox: attempt %d for %s to %s failed (%s); next in %.0fs",
             message.attempts,

@@ -290,3 +290,39 @@ def test_cli_lists_and_flushes(
     assert cli.main(["outbox", "flush"]) == 0
     assert "1 sent, 0 to retry, 0 given up; now 0 pending, 0 failed" in capsys.readouterr().out
     assert [m["To"] for m in smtp_server[0].messages] == ["cli@example.com"]
+
+
+class SlowSmtp(Outbox):
+    """Takes its time over each message, as a loaded mail server does."""
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        await asyncio.sleep(1.0)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_shutdown_lets_a_running_delivery_finish(
+    fast: Settings, services: Services
+) -> None:
+    port = free_port()
+    slow = SlowSmtp()
+    controller = Controller(slow, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = smtp_settings(fast, port)
+        worker_services = Services.from_settings(settings)
+        worker_services.outbox.start()
+        async with unit_of_work(worker_services) as uow:
+            uow.send_mail("slow@example.com", "slow", "body")
+
+        async def sending() -> bool:
+            return any(row.status is OutboxStatus.SENDING for row in await rows(services))
+
+        await wait_for(sending, 5)
+        started = time.perf_counter()
+        await worker_services.aclose()  # mid-send: waits for it (at most the grace)
+        assert time.perf_counter() - started < 5
+    finally:
+        controller.stop()
+    assert [m["To"] for m in slow.messages] == ["slow@example.com"]
+    [row] = await rows(services)
+    assert row.status is OutboxStatus.SENT  # not cut off, not left claimed

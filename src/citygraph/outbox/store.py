@@ -107,7 +107,10 @@ async def claim(
 
 
 async def mark_sent(engine: AsyncEngine, message: Claimed, now: datetime) -> bool:
-    """Record a delivery; False when the claim had lapsed and been taken over."""
+    """Record a delivery; False when the claim had lapsed and been taken over.
+
+    The body is dropped: it holds one-time account links, which have no business staying in
+    the database once the mail has gone (recipient, subject and times remain)."""
     return await _settle(
         engine,
         message,
@@ -115,6 +118,7 @@ async def mark_sent(engine: AsyncEngine, message: Claimed, now: datetime) -> boo
         sent_at=now,
         last_error=None,
         next_attempt_at=now,
+        body="",
     )
 
 

@@ -88,6 +88,10 @@ async def claim(
             _c.created_at,
         )
     )
+    async with engine.connect() as connection:
+        # A read first: an idle poll never takes SQLite's write lock.
+        if (await connection.execute(sa.select(_c.id).where(claimable).limit(1))).first() is None:
+            return []
     async with engine.begin() as connection:
         rows = (await connection.execute(statement)).all()
     claimed = [

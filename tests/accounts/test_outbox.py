@@ -7,8 +7,9 @@ with several workers racing for it, and never holds a response while SMTP hangs.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from citygraph.outbox import depth, status_counts
 from citygraph.outbox.worker import retry_delay
 from citygraph.services import Services
 from tests.accounts.conftest import PASSWORD, Outbox
-from tests.conftest import make_settings
+from tests.conftest import make_settings, reset_database
 from tests.support.mail import deliver_mail
 from tests.support.server import free_port, live_server
 
@@ -75,12 +76,12 @@ async def hung_smtp() -> AsyncIterator[tuple[int, list[int]]]:
         await server.wait_closed()
 
 
-async def wait_for(condition: object, seconds: float) -> None:
+async def wait_for(condition: Callable[[], object], seconds: float) -> None:
     """Poll ``condition()`` (sync or async) until true; fail after ``seconds``."""
     deadline = time.monotonic() + seconds
     while True:
-        value = condition()  # type: ignore[operator]
-        if asyncio.iscoroutine(value):
+        value = condition()
+        if inspect.isawaitable(value):
             value = await value
         if value:
             return
@@ -264,8 +265,6 @@ def test_cli_lists_and_flushes(
 
     async def queue() -> None:
         services = Services.from_settings(settings)
-        from tests.conftest import reset_database
-
         await reset_database(services)
         async with unit_of_work(services) as uow:
             uow.send_mail("cli@example.com", "Активация", "body")
@@ -301,9 +300,7 @@ class SlowSmtp(Outbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-async def test_shutdown_lets_a_running_delivery_finish(
-    fast: Settings, services: Services
-) -> None:
+async def test_shutdown_lets_a_running_delivery_finish(fast: Settings, services: Services) -> None:
     port = free_port()
     slow = SlowSmtp()
     controller = Controller(slow, hostname="127.0.0.1", port=port)

@@ -89,10 +89,6 @@ class DeliveryWorker:
         """Look for due mail now (called after a commit that wrote some)."""
         self._wake.set()
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
     async def aclose(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Let a running pass finish for up to ``grace`` seconds, then cancel it.
 

@@ -113,19 +113,19 @@ async def outage(pg: PrivatePostgres, stats: Stats, after: float, record: Outage
 
 def recovery(stats: Stats, record: Outage) -> tuple[float | None, float | None]:
     """Seconds from PostgreSQL's return to the first acknowledged database operation, and to
-    the last answer outside 2xx/4xx (None when there was none after it came back)."""
-    first_ok = next(
+    the sending of the last request that still got an answer outside 2xx/4xx (None if none)."""
+    first_ok = min(
         (
-            t - record.back_at
-            for t, op, status in stats.events
-            if t >= record.back_at and op in DB_OPS and status[:1] == "2"
+            answered - record.back_at
+            for _sent, answered, op, status in stats.events
+            if answered >= record.back_at and op in DB_OPS and status[:1] == "2"
         ),
-        None,
+        default=None,
     )
     bad_after = [
-        t - record.back_at
-        for t, _op, status in stats.events
-        if t >= record.back_at and not (status[:1] in "24" and status.isdigit())
+        sent - record.back_at
+        for sent, _answered, _op, status in stats.events
+        if sent >= record.back_at and not (status[:1] in "24" and status.isdigit())
     ]
     return first_ok, max(bad_after) if bad_after else None
 
@@ -149,8 +149,8 @@ def report(
         )
     during = Counter(
         status
-        for t, _op, status in stats.events
-        if record.stopped_at <= t < record.back_at + 1 and not status.startswith("2")
+        for _sent, answered, _op, status in stats.events
+        if record.stopped_at <= answered < record.back_at and not status.startswith("2")
     )
     print(
         f"outage: PostgreSQL stopped at {record.stopped_at:.1f}s, back at {record.back_at:.1f}s; "
@@ -161,8 +161,8 @@ def report(
     print(
         "recovery: first acknowledged database write "
         + (f"{first_ok:.2f}s" if first_ok is not None else "never")
-        + " after PostgreSQL returned; last answer outside 2xx/4xx "
-        + (f"{last_bad:.2f}s after" if last_bad is not None else "none after")
+        + " after PostgreSQL returned; last request answered outside 2xx/4xx sent "
+        + (f"{last_bad:.2f}s after it" if last_bad is not None else "before it")
     )
     checked = ", ".join(f"{n} {what}" for what, n in findings.checked.items())
     print(f"acknowledged writes checked: {checked}")

@@ -52,12 +52,14 @@ class Stats:
     started: float = field(default_factory=time.monotonic)
     statuses: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    events: list[tuple[float, str, str]] = field(default_factory=list)  # (t, operation, status)
+    # (sent, answered, operation, status), in seconds since ``started``
+    events: list[tuple[float, float, str, str]] = field(default_factory=list)
 
     def record(self, operation: str, status: str, seconds: float) -> None:
         self.statuses[operation][status] += 1
         self.latencies[operation].append(seconds)
-        self.events.append((time.monotonic() - self.started, operation, status))
+        answered = time.monotonic() - self.started
+        self.events.append((answered - seconds, answered, operation, status))
 
 
 def outcome(response: httpx.Response) -> str:

@@ -42,6 +42,7 @@ lint: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/deptry .
+	assets/node_modules/.bin/graphql-schema-linter  # schema.graphql: .graphql-schema-linterrc.yaml
 
 # Benchmarks (not tests): throughput against a static-bytes ceiling on SQLite and PostgreSQL with
 # wrk, then bcrypt's effect on other requests. BENCH_* variables: tests/benchmarks/config.py.

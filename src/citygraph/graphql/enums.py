@@ -6,6 +6,7 @@ reads coerce arguments to the same values (``ENUMS``, ``reads.read_schema``).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from typing import Final
@@ -20,6 +21,20 @@ strawberry.enum(
     name="PlaceType",
     description="What a place is (REST: unique_place, park, museum, temple, monument).",
 )
+PLACE_TYPE_HELP: Final[Mapping[str, str]] = {
+    "UNIQUE_PLACE": "A sight of its own kind (REST: unique_place).",
+    "PARK": "A park, garden or estate grounds (REST: park).",
+    "MUSEUM": "A museum or gallery (REST: museum).",
+    "TEMPLE": "A church, cathedral, monastery or other place of worship (REST: temple).",
+    "MONUMENT": "A monument or memorial (REST: monument).",
+}
+# models.PlaceType is the domain's enum (no strawberry there), so its values' descriptions are
+# added to the definition strawberry just built rather than with ``strawberry.enum_value``.
+_place_type = models.PlaceType.__strawberry_definition__  # type: ignore[attr-defined]
+_place_type.values = [
+    dataclasses.replace(value, description=PLACE_TYPE_HELP[value.name])
+    for value in _place_type.values
+]
 
 
 @strawberry.enum(description="Which way an ordering runs.")

@@ -14,7 +14,6 @@ import strawberry
 from graphql import GraphQLError
 from starlette.datastructures import UploadFile
 from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
 from strawberry.types.execution import ExecutionContext
 
 from citygraph import models
@@ -175,7 +174,9 @@ class PlacesQuery:
 class PlacesMutation:
     @described_mutation(description="Staff only. The new district.")
     async def create_district(
-        self, info: strawberry.Info, input: CreateDistrictInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[CreateDistrictInput, strawberry.argument(description="The district.")],
     ) -> DistrictNode | None:
         ctx = context(info)
         form = districts.DistrictForm.parse(
@@ -189,7 +190,9 @@ class PlacesMutation:
         self,
         info: strawberry.Info,
         id: Annotated[int, strawberry.argument(description="The district's id.")],
-        input: UpdateDistrictInput,
+        input: Annotated[
+            UpdateDistrictInput, strawberry.argument(description="The fields to change.")
+        ],
     ) -> DistrictNode | None:
         ctx = context(info)
         form = districts.DistrictForm.parse(
@@ -215,7 +218,9 @@ class PlacesMutation:
 
     @described_mutation(description="Staff only. The new place.")
     async def create_place(
-        self, info: strawberry.Info, input: CreatePlaceInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[CreatePlaceInput, strawberry.argument(description="The place.")],
     ) -> PlaceNode | None:
         form = places.PlaceForm.parse(
             title=input.title,
@@ -234,7 +239,9 @@ class PlacesMutation:
         self,
         info: strawberry.Info,
         id: Annotated[int, strawberry.argument(description="The place's id.")],
-        input: UpdatePlaceInput,
+        input: Annotated[
+            UpdatePlaceInput, strawberry.argument(description="The fields to change.")
+        ],
     ) -> PlaceNode | None:
         form = places.PlaceForm.parse(
             partial=True,
@@ -287,9 +294,27 @@ class PlacesMutation:
         return id
 
 
+QUERY_HELP = (
+    "Reads: districts and places for everyone (anonymous GET requests are cacheable, by ETag); "
+    "accounts for their owners and staff."
+)
+MUTATION_HELP = (
+    "Writes, each committed on its own: districts, places and images for staff; accounts and "
+    "tokens. Names start with their verb; every result is nullable, so one failed field "
+    "leaves the others' data."
+)
+
+
 def _root_types() -> tuple[type, type]:
-    query = merge_types("Query", (PlacesQuery, accounts.AccountQuery))
-    mutation = merge_types("Mutation", (PlacesMutation, accounts.AccountMutation))
+    """Query and Mutation, each merged from its parts (strawberry's ``merge_types``, plus a
+    description)."""
+    query = strawberry.type(
+        type("Query", (PlacesQuery, accounts.AccountQuery), {}), description=QUERY_HELP
+    )
+    mutation = strawberry.type(
+        type("Mutation", (PlacesMutation, accounts.AccountMutation), {}),
+        description=MUTATION_HELP,
+    )
     return query, mutation
 
 

@@ -54,7 +54,8 @@ async def test_hits_ask_nothing_and_revalidate(
     first = await client.get(path)
     assert first.status_code == 200
     etag = first.headers["etag"]
-    assert first.headers["cache-control"] == "no-cache"
+    assert first.headers["cache-control"] == "public, max-age=0, must-revalidate"
+    assert first.headers["vary"] == "Accept, Authorization"
     with recorded_statements(services) as statements:
         second = await client.get(path)
         same = await client.get(path, headers={"If-None-Match": etag})

@@ -12,10 +12,12 @@ others receive.
 Only what a face marks as cacheable is stored (``mark_cacheable``: the REST lists, GraphQL
 query operations without errors), with the change counter's value read before the face ran;
 an entry is served only while the counter has not moved (``changes``), so a write is visible in
-the very next response, on every worker. Every cacheable response carries a strong ``ETag``
-and ``Cache-Control: no-cache``; a matching ``If-None-Match`` gets 304. Bounded: at most
-``MAX_ENTRIES`` entries and ``MAX_BYTES`` bytes in all, least recently used first out; larger
-responses (a streamed 10,000-place list) pass through uncached.
+the very next response, on every worker. Every cacheable response carries a strong ``ETag``,
+``Vary: Accept, Authorization`` and, for GET, ``Cache-Control: public, max-age=0,
+must-revalidate`` (browsers and CDNs keep it and revalidate every time), for POST ``private,
+no-cache``; a matching ``If-None-Match`` gets 304 (after a write, only for the same bytes).
+Bounded: at most ``MAX_ENTRIES`` entries and ``MAX_BYTES`` bytes in all, least recently used
+first out; larger responses (a streamed 10,000-place list) pass through uncached.
 
 ``CITYGRAPH_RESPONSE_CACHE=off`` switches it off.
 """
@@ -38,12 +40,22 @@ MAX_BYTES: Final = 64 << 20
 MAX_ENTRY_BYTES: Final = 2 << 20
 MAX_KEY_BODY: Final = 64 << 10
 CACHEABLE: Final = "citygraph.cacheable"
-CACHE_CONTROL: Final = b"no-cache"
+#: GET (and HEAD): any cache, a browser's or a CDN's, may keep the answer but must ask again
+#: each time, with ``If-None-Match`` (a 304 costs no database work here).
+PUBLIC_CACHE_CONTROL: Final = b"public, max-age=0, must-revalidate"
+#: POST: the answer is for the one client that posted (a 304 is still possible with the ETag).
+POST_CACHE_CONTROL: Final = b"private, no-cache"
+#: The answer depends on these (the key has ``Accept``; credentials skip the cache).
+VARY: Final = b"Accept, Authorization"
 
 
 def mark_cacheable(scope: Scope) -> None:
     """Let the cache keep this response (a face calls it for an anonymous public read)."""
     scope.setdefault("state", {})[CACHEABLE] = True
+
+
+def is_cacheable(scope: Scope) -> bool:
+    return bool(scope.get("state", {}).get(CACHEABLE, False))
 
 
 @dataclass(frozen=True)
@@ -216,7 +228,7 @@ class _Recorder:
         headers = [
             (name, value)
             for name, value in self.start.get("headers", [])
-            if name not in (b"etag", b"cache-control", b"content-length")
+            if name not in (b"etag", b"cache-control", b"content-length", b"vary")
         ]
         entry = Entry(self.generation, 200, headers, body, etag_of(body))
         self.cache._put(self.key, entry)
@@ -243,7 +255,8 @@ def _held_by_client(scope: Scope, etag: bytes) -> bool:
 async def _answer(scope: Scope, send: Send, entry: Entry) -> None:
     """The entry as a response: 304 when the client holds these bytes already."""
     fresh = _held_by_client(scope, entry.etag)
-    cache_headers = [(b"etag", entry.etag), (b"cache-control", CACHE_CONTROL)]
+    control = POST_CACHE_CONTROL if scope["method"] == "POST" else PUBLIC_CACHE_CONTROL
+    cache_headers = [(b"etag", entry.etag), (b"cache-control", control), (b"vary", VARY)]
     if fresh:
         await send({"type": "http.response.start", "status": 304, "headers": cache_headers})
         await send({"type": "http.response.body", "body": b""})

@@ -26,7 +26,15 @@ from tests.support.pg import PostgresDatabase, provision_postgres
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_SECRET = "test-secret-key-for-citygraph-tests-0123456789"
-TABLES = ("place_images", "places", "districts", "token_blacklist", "users", "outbox")
+TABLES = (
+    "place_images",
+    "places",
+    "districts",
+    "token_blacklist",
+    "users",
+    "outbox",
+    "persisted_queries",
+)
 
 
 @pytest.fixture(scope="session")

@@ -123,6 +123,11 @@ class Settings(BaseSettings):
             "CITYGRAPH_MAX_BODY_BYTES", "CITYGRAPH_GRAPHQL_MAX_BODY_BYTES"
         ),
     )
+    # A manifest of the only documents to run (GraphQL Code Generator's client preset, Relay
+    # or Apollo format), requested by id; unset: any document, plus automatic persisted queries.
+    trusted_documents: Path | None = Field(
+        default=None, validation_alias="CITYGRAPH_TRUSTED_DOCUMENTS"
+    )
     compiled_reads: bool = Field(default=True, validation_alias="CITYGRAPH_COMPILED_READS")
     response_cache: bool = Field(default=True, validation_alias="CITYGRAPH_RESPONSE_CACHE")
     runtime_dir: Path | None = Field(default=None, validation_alias="CITYGRAPH_RUNTIME_DIR")

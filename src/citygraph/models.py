@@ -139,6 +139,20 @@ class BlacklistedToken(SQLModel, table=True):
     )
 
 
+class PersistedQuery(SQLModel, table=True):
+    """Documents clients registered by their SHA-256 (automatic persisted queries): shared by
+    every worker and machine, so a hash registered on one is known to all
+    (``domain.documents`` keeps the table capped)."""
+
+    __tablename__ = "persisted_queries"
+
+    sha256: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    document: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False, index=True)
+    )
+
+
 metadata = SQLModel.metadata
 
 

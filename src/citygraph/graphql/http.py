@@ -16,14 +16,17 @@ MAY audit of graphql-http's ``auditServer`` (``tests/graphql/test_http_audit.py`
 - the actor from ``Authorization: JWT|Bearer <token>``; a bad token refuses the request with
   401 and ``UNAUTHENTICATED`` before anything runs;
 - one unit of work per request (a commit per mutation field, see ``context``);
-- errors through ``graphql.errors``: domain errors get their code, unexpected ones are masked.
+- errors through ``graphql.errors``: domain errors get their code, unexpected ones are masked;
+- persisted operations (``persisted``): a document named by its hash or id, GET included;
+- HTTP caching: what may be cached publicly is marked for ``web.cache`` (ETag, 304); every other
+  answer says ``Cache-Control: no-store`` (``private`` too when it answered credentials).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -44,11 +47,12 @@ from citygraph.domain.tokens import user_from_access_token
 from citygraph.domain.unit import UnitOfWork
 from citygraph.graphql import errors
 from citygraph.graphql.context import GraphQLContext
+from citygraph.graphql.persisted import DocumentRefused, PersistedDocuments, Resolved
 from citygraph.graphql.reads import CompiledReads
 from citygraph.graphql.schema import CitygraphSchema
 from citygraph.models import User
 from citygraph.services import Services
-from citygraph.web.cache import mark_cacheable
+from citygraph.web.cache import is_cacheable, mark_cacheable
 from citygraph.web.guard import media_type
 from citygraph.web.state import base_url_of, client_address
 
@@ -130,6 +134,7 @@ class Operation:
     variables: dict[str, Any] | None
     operation_name: str | None
     extensions: dict[str, Any] | None
+    document_id: str | None = None
 
 
 def _json(raw: str | bytes, what: str) -> Any:
@@ -167,7 +172,10 @@ def _operation(data: object) -> Operation:
         raise Refused(
             400, "The GraphQL operation's `extensions` must be an object or null, if provided."
         )
-    return Operation(query, variables, operation_name, extensions)
+    document_id = data.get("documentId", data.get("doc_id"))
+    if not isinstance(document_id, str | None):
+        raise Refused(400, "The GraphQL operation's `documentId` must be a string, if provided.")
+    return Operation(query, variables, operation_name, extensions, document_id)
 
 
 def _from_query_string(request: Request) -> Operation:
@@ -175,6 +183,7 @@ def _from_query_string(request: Request) -> Operation:
     data: dict[str, Any] = {
         "query": params.get("query"),
         "operationName": params.get("operationName"),
+        "documentId": params.get("documentId", params.get("doc_id")),
     }
     for name in ("variables", "extensions"):
         if params.get(name):
@@ -279,11 +288,13 @@ def encode(data: object) -> bytes:
 
 
 def wants_ide(request: Request) -> bool:
-    """A browser opening ``/graphql`` (strawberry's rule: GET, no query, HTML acceptable)."""
+    """A browser opening ``/graphql`` (strawberry's rule: GET, no query nor document id, HTML
+    acceptable)."""
     accept = request.headers.get("accept", "")
+    params = request.query_params
     return (
         request.method == "GET"
-        and request.query_params.get("query") is None
+        and not any(name in params for name in ("query", "extensions", "documentId", "doc_id"))
         and ("text/html" in accept or "*/*" in accept)
     )
 
@@ -305,6 +316,7 @@ class GraphQLEndpoint:
         self.reads = CompiledReads(
             schema.as_str(), services.engine, enabled=services.settings.compiled_reads
         )
+        self.documents = PersistedDocuments.from_settings(services.settings, services.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # no subscriptions: refuse the handshake (403)
@@ -318,6 +330,9 @@ class GraphQLEndpoint:
             response = self.refusal(request, exc, media or APPLICATION_JSON)
         finally:
             await request.close()
+        if "cache-control" not in response.headers and not is_cacheable(scope):
+            private = "authorization" in request.headers
+            response.headers["Cache-Control"] = "private, no-store" if private else "no-store"
         await response(scope, receive, send)
 
     async def handle(self, request: Request, media: str | None) -> Response:
@@ -332,6 +347,8 @@ class GraphQLEndpoint:
                 406, f"Not Acceptable: accept {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}"
             )
         operation = await read_operation(request)
+        resolved = await self.resolve(operation)
+        operation = replace(operation, query=resolved.query)
         base_url = base_url_of(request.scope)
         statement = self.reads.statement(
             operation.query,
@@ -340,8 +357,10 @@ class GraphQLEndpoint:
             media_prefix(self.services.settings, base_url),
         )
         if statement is not None and "authorization" not in request.headers:
+            body = await self.reads.run(statement)
+            await self.remember(resolved)
             mark_cacheable(request.scope)
-            return self.compiled(await self.reads.run(statement), media)
+            return self.compiled(body, media)
         async with self.services.sessions() as session:
             uow = UnitOfWork(session, self.services, client_address=client_address(request))
             uow.actor = await authenticate(request, uow)
@@ -350,6 +369,7 @@ class GraphQLEndpoint:
             try:
                 if statement is not None:
                     body = await self.reads.run(statement, await session.connection())
+                    await self.remember(resolved)
                     return self.compiled(body, media)
                 context = GraphQLContext(uow, request, base_url)
                 try:
@@ -359,9 +379,25 @@ class GraphQLEndpoint:
             finally:
                 await uow.rollback()  # reads end here; each mutation field committed already
         self.reads.learn(operation.query, operation.operation_name, result)
+        if not _is_request_error(result):
+            await self.remember(resolved)
         if not result.errors and self.reads.is_query(operation.query, operation.operation_name):
             mark_cacheable(request.scope)
         return self.respond(result, media)
+
+    async def resolve(self, operation: Operation) -> Resolved:
+        """The document the request names (``persisted``), or its refusal."""
+        try:
+            return await self.documents.resolve(
+                operation.query, operation.extensions, operation.document_id
+            )
+        except DocumentRefused as exc:
+            raise Refused(exc.status_code, exc.message, exc.code) from exc
+
+    async def remember(self, resolved: Resolved) -> None:
+        """Register an automatic persisted query once its document ran (it is valid)."""
+        if resolved.register is not None and resolved.query is not None:
+            await self.documents.register(resolved.register, resolved.query)
 
     def compiled(self, body: bytes, media: str) -> Response:
         return Response(body, media_type=f"{media}; charset=utf-8")

@@ -330,8 +330,8 @@ class GraphQLEndpoint:
             response = self.refusal(request, exc, media or APPLICATION_JSON)
         finally:
             await request.close()
-        if "cache-control" not in response.headers and not is_cacheable(scope):
-            private = "authorization" in request.headers
+        private = "authorization" in request.headers  # the response cache skips these
+        if "cache-control" not in response.headers and (private or not is_cacheable(scope)):
             response.headers["Cache-Control"] = "private, no-store" if private else "no-store"
         await response(scope, receive, send)
 

@@ -67,8 +67,13 @@ class Entry:
     etag: bytes
 
 
-def etag_of(body: bytes) -> bytes:
-    return b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+def etag_of(body: bytes, content_type: bytes = b"") -> bytes:
+    """A strong tag of these bytes as this media type: the same bytes sent as
+    ``application/json`` and as ``application/graphql-response+json`` are two representations
+    (``Vary: Accept``), so a cache never takes one's 304 for the other."""
+    digest = hashlib.blake2b(body, digest_size=16)
+    digest.update(b"\0" + content_type)
+    return b'"' + digest.hexdigest().encode() + b'"'
 
 
 class ResponseCache:
@@ -230,7 +235,8 @@ class _Recorder:
             for name, value in self.start.get("headers", [])
             if name not in (b"etag", b"cache-control", b"content-length", b"vary")
         ]
-        entry = Entry(self.generation, 200, headers, body, etag_of(body))
+        content_type = dict(headers).get(b"content-type", b"")
+        entry = Entry(self.generation, 200, headers, body, etag_of(body, content_type))
         self.cache._put(self.key, entry)
         await _answer(self.scope, self._send, entry)
 

@@ -89,6 +89,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     settings.check_startable()
+    if settings.trusted_documents is not None:  # refused here with its reason, not in a worker
+        from citygraph.graphql.persisted import load_trusted
+        from citygraph.graphql.schema import export_sdl
+
+        load_trusted(settings, export_sdl())
     if settings.uses_embedded_default or args.migrate:
         migrate.upgrade(settings.effective_database_url)
     if settings.uses_embedded_default or args.load_demo:

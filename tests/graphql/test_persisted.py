@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from citygraph.app import create_app
+from citygraph.cli import main
 from citygraph.config import Settings
 from citygraph.domain import documents
 from citygraph.domain.documents import ManifestError
@@ -270,11 +271,32 @@ def test_manifest_formats(tmp_path: Path) -> None:
         documents.load_manifest(tmp_path / "missing.json")
 
 
-def test_the_app_does_not_start_with_a_bad_manifest(database_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ({"id": ""}, "is not a GraphQL string"),
+        ({"old": "{ profile(id: 1) { id } }"}, "'old' is not valid for this schema: Cannot query"),
+        ({"cut": "{ districts { id }"}, "'cut' is not valid for this schema: Syntax Error"),
+    ],
+)
+def test_the_app_does_not_start_with_a_bad_manifest(
+    database_url: str, tmp_path: Path, manifest: dict[str, str], message: str
+) -> None:
     path = tmp_path / "manifest.json"
-    path.write_text('{"id": ""}', encoding="utf-8")
+    path.write_text(json.dumps(manifest), encoding="utf-8")
     settings = make_settings(
         database_url, tmp_path / "media", CITYGRAPH_TRUSTED_DOCUMENTS=str(path)
     )
-    with pytest.raises(ManifestError):
+    with pytest.raises(ManifestError, match=message):
         create_app(settings)
+
+
+def test_serve_says_why_it_does_not_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({"old": "{ profile(id: 1) { id } }"}), encoding="utf-8")
+    monkeypatch.setenv("CITYGRAPH_TRUSTED_DOCUMENTS", str(path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert main(["serve", "--port", "0"]) == 2
+    assert "'old' is not valid for this schema" in capsys.readouterr().err

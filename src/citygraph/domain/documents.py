@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from citygraph.config import ConfigurationError
 from citygraph.models import PersistedQuery, utcnow
 
 TABLE: sa.Table = PersistedQuery.__table__  # type: ignore[attr-defined]
@@ -40,7 +41,7 @@ class UnusableDocument(ValueError):
     """A registration the store refuses (bad hash, a hash of another document, too long)."""
 
 
-class ManifestError(ValueError):
+class ManifestError(ConfigurationError):
     """A trusted-documents manifest that cannot be used: the server must not start with it."""
 
 

@@ -316,7 +316,9 @@ class GraphQLEndpoint:
         self.reads = CompiledReads(
             schema.as_str(), services.engine, enabled=services.settings.compiled_reads
         )
-        self.documents = PersistedDocuments.from_settings(services.settings, services.engine)
+        self.documents = PersistedDocuments.from_settings(
+            services.settings, services.engine, schema.as_str()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # no subscriptions: refuse the handshake (403)

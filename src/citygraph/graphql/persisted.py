@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from graphql import GraphQLError, build_schema, parse, validate
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -74,6 +75,28 @@ def requested_id(extensions: Mapping[str, Any] | None, document_id: str | None) 
     return document_id
 
 
+def load_trusted(settings: Settings, sdl: str) -> dict[str, str] | None:
+    """The manifest of ``CITYGRAPH_TRUSTED_DOCUMENTS`` (None without), every document of which
+    must validate against the schema (``sdl``): a front end built for another schema must not
+    start (``ManifestError``, a configuration error)."""
+    path = settings.trusted_documents
+    if path is None:
+        return None
+    manifest = documents.load_manifest(path)
+    schema = build_schema(sdl)
+    for document_id, text in manifest.items():
+        try:
+            problems = validate(schema, parse(text))
+        except GraphQLError as exc:
+            problems = [exc]
+        if problems:
+            raise documents.ManifestError(
+                f"{path}: the document {document_id!r} is not valid for this schema: "
+                f"{problems[0].message}"
+            )
+    return manifest
+
+
 class PersistedDocuments:
     def __init__(self, engine: AsyncEngine, trusted: Mapping[str, str] | None = None) -> None:
         self.engine = engine
@@ -81,9 +104,8 @@ class PersistedDocuments:
         self._known: LRU[str, str] = LRU(LRU_SIZE)
 
     @classmethod
-    def from_settings(cls, settings: Settings, engine: AsyncEngine) -> PersistedDocuments:
-        path = settings.trusted_documents
-        return cls(engine, documents.load_manifest(path) if path else None)
+    def from_settings(cls, settings: Settings, engine: AsyncEngine, sdl: str) -> PersistedDocuments:
+        return cls(engine, load_trusted(settings, sdl))
 
     async def resolve(
         self, query: str | None, extensions: Mapping[str, Any] | None, document_id: str | None

@@ -131,6 +131,14 @@ async def test_an_invalid_document_is_answered_but_never_registered(
     assert await rows_of(services) == []
 
 
+async def test_a_document_too_long_to_keep_still_runs(client: httpx.AsyncClient) -> None:
+    long = QUERY + " " * documents.MAX_DOCUMENT_CHARS
+    ran = await client.post("/graphql", json=apq(sha256(long), query=long))
+    assert ran.json() == {"data": {"districts": []}}
+    again = await client.post("/graphql", json=apq(sha256(long)))
+    assert again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
 async def test_a_hash_registered_through_one_worker_is_known_to_another(
     client: httpx.AsyncClient, settings: Settings, services: Services
 ) -> None:
@@ -170,6 +178,9 @@ async def test_the_table_keeps_the_newest_documents(services: Services) -> None:
     assert await documents.find_registered(services.engine, sha256(texts[3])) == texts[3]
     with pytest.raises(documents.UnusableDocument):
         await documents.register(services.engine, sha256(texts[0]), texts[1])
+    long = "{ districts { id } }" + " " * documents.MAX_DOCUMENT_CHARS
+    await documents.register(services.engine, sha256(long), long)
+    assert await documents.find_registered(services.engine, sha256(long)) is None
 
 
 # --- trusted documents ------------------------------------------------------------------------

@@ -4,9 +4,10 @@ Two sources, each with its rules here (the GraphQL face only speaks the protocol
 
 - registered (Apollo's automatic persisted queries): a client sends a document with its
   SHA-256 once; the hash must be the document's (:class:`UnusableDocument` otherwise). The
-  table holds at most ``MAX_STORED`` documents of at most ``MAX_DOCUMENT_CHARS`` characters,
-  the oldest leaving first: a client whose hash is gone is told so and registers it again, as
-  the protocol expects, so the cap costs a round trip, never an answer;
+  table holds at most ``MAX_STORED`` documents of at most ``MAX_DOCUMENT_CHARS`` characters
+  (longer ones run but are not kept), the oldest leaving first: a client whose hash is gone
+  is told so and registers it again, as the protocol expects, so the cap costs a round trip,
+  never an answer;
 - trusted (a manifest the front-end build produced, :func:`load_manifest`): GraphQL Code
   Generator's client preset (``persisted-documents.json``) and Relay (``persisted_queries.json``)
   both write ``{"<id>": "<document>"}``; Apollo's ``persisted-query-manifest.json`` is read too.
@@ -31,14 +32,15 @@ from citygraph.models import PersistedQuery, utcnow
 
 TABLE: sa.Table = PersistedQuery.__table__  # type: ignore[attr-defined]
 MAX_STORED: Final = 10_000
-MAX_DOCUMENT_CHARS: Final = 100_000
+#: Longer documents still run; they are not kept (at most MAX_STORED x this many characters).
+MAX_DOCUMENT_CHARS: Final = 10_000
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 #: ``sha256:<hex>`` (the GraphQL-over-HTTP persisted documents proposal) names ``<hex>``.
 _PREFIX: Final = re.compile(r"^(sha256|sha1|md5):", re.IGNORECASE)
 
 
 class UnusableDocument(ValueError):
-    """A registration the store refuses (bad hash, a hash of another document, too long)."""
+    """A registration the store refuses (a malformed hash, the hash of another document)."""
 
 
 class ManifestError(ConfigurationError):
@@ -59,10 +61,6 @@ def check_registration(sha256: str, document: str) -> str:
     digest = sha256.strip().lower()
     if not _SHA256.fullmatch(digest):
         raise UnusableDocument("sha256Hash must be 64 hexadecimal digits")
-    if len(document) > MAX_DOCUMENT_CHARS:
-        raise UnusableDocument(
-            f"documents longer than {MAX_DOCUMENT_CHARS} characters are not kept"
-        )
     if sha256_of(document) != digest:
         raise UnusableDocument("provided sha does not match query")
     return digest
@@ -80,9 +78,12 @@ async def find_registered(engine: AsyncEngine, sha256: str) -> str | None:
 
 async def register(
     engine: AsyncEngine, sha256: str, document: str, *, keep: int = MAX_STORED
-) -> None:
-    """Keep ``document`` under its checked hash; then drop the oldest beyond ``keep``."""
+) -> bool:
+    """Keep ``document`` under its checked hash (unless it is too long to keep); then drop the
+    oldest beyond ``keep``. Whether it is kept."""
     digest = check_registration(sha256, document)
+    if len(document) > MAX_DOCUMENT_CHARS:
+        return False
     beyond_cap = (
         sa.select(TABLE.c.sha256).order_by(TABLE.c.created_at.desc(), TABLE.c.sha256).offset(keep)
     )
@@ -94,6 +95,7 @@ async def register(
             await connection.execute(TABLE.delete().where(TABLE.c.sha256.in_(beyond_cap)))
     except IntegrityError:
         pass  # registered meanwhile by another request: the same document, by its hash
+    return True
 
 
 def load_manifest(path: Path) -> dict[str, str]:

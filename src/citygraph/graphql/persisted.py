@@ -152,8 +152,9 @@ class PersistedDocuments:
         if digest in self._known:
             return
         try:
-            await documents.register(self.engine, digest, query)
+            kept = await documents.register(self.engine, digest, query)
         except SQLAlchemyError:  # the answer is ready: the client registers again next time
             log.warning("could not register persisted query %s", digest, exc_info=True)
             return
-        self._known.put(digest, query)
+        if kept:
+            self._known.put(digest, query)

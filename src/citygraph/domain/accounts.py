@@ -255,7 +255,8 @@ async def log_in(uow: UnitOfWork, credentials: Credentials) -> User:
     REST ``/auth/jwt/create/``, GraphQL ``createToken`` and the admin all come here, so the
     budget is one per client address and per folded username whatever the face or the
     spelling (``" alice"``, ``"ALICE"``). Any failure is ``AuthenticationFailed`` with one
-    message; an unknown username costs one bcrypt check too, so timing tells nothing.
+    message; an unknown username costs one bcrypt check too, so timing tells nothing. A Django
+    hash kept by ``import-django`` is checked too and upgraded to bcrypt on success.
     """
     credentials.check()
     await limit(uow, "login", "username", credentials.username.key)
@@ -268,7 +269,15 @@ async def log_in(uow: UnitOfWork, credentials: Credentials) -> User:
         or not user.is_active
     ):
         raise AuthenticationFailed
+    await _upgrade_hash(uow, user, credentials.password)
     return user
+
+
+async def _upgrade_hash(uow: UnitOfWork, user: User, password: str) -> None:
+    """Replace an imported Django hash by bcrypt after its first successful login, in the
+    login's own transaction (a password bcrypt cannot hold, over 72 bytes, keeps its hash)."""
+    if passwords.needs_upgrade(user.password) and passwords.can_hash(password):
+        await _store_password(uow, user, password)
 
 
 # --- one-time links -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ zone (Django's SQLite columns) are UTC, as Django writes them with ``USE_TZ = Tr
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,11 +18,12 @@ from typing import Any
 
 from citygraph.domain.districts import DistrictForm
 from citygraph.domain.errors import InvalidInput
-from citygraph.domain.parsers import Form
+from citygraph.domain.parsers import COORDINATE_QUANTUM, Form
 from citygraph.domain.places import PlaceForm
 from citygraph.importer.reading import Row
 from citygraph.storage.base import InvalidKey, check_key
 
+_FLOAT_CONTEXT = decimal.Context(prec=15)
 USERNAME_MAX = 150
 EMAIL_MAX = 254
 PASSWORD_MAX = 128
@@ -91,8 +93,11 @@ def _checked(form: Form) -> None:
 
 
 def _number(value: Any) -> object:
-    # Django's SQLite decimals come back as floats: their repr is the stored decimal text.
-    return repr(value) if isinstance(value, float) else value
+    """A coordinate as Django reads it: SQLite keeps its decimals as floats (``55.670458`` may
+    come back as ``55.670457999999996``), which Django rounds to 15 digits, then 6 places."""
+    if isinstance(value, float):
+        return _FLOAT_CONTEXT.create_decimal_from_float(value).quantize(COORDINATE_QUANTUM)
+    return value
 
 
 def user(source: Row) -> Mapped:

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,16 +15,18 @@ from typing import Any
 import anyio
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from citygraph.services import Services
-from tests.conftest import TEST_SECRET
+from tests.conftest import IN_CI, TEST_SECRET
+from tests.support.pg import provision_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
 class Original:
-    database: Path
+    database: Path | str  # a SQLite file or a postgresql:// URL
     media: Path
     manifest: dict[str, Any]
 
@@ -32,13 +34,14 @@ class Original:
         return next(u for u in self.manifest["users"] if u["username"] == username)
 
     def copy(self, to: Path) -> Original:
+        assert isinstance(self.database, Path)
         to.mkdir(parents=True, exist_ok=True)
         shutil.copy(self.database, to / "db.sqlite3")
         shutil.copytree(self.media, to / "media")
         return Original(to / "db.sqlite3", to / "media", self.manifest)
 
 
-def build_original(action: str, database: Path, media: Path) -> dict[str, Any]:
+def build_original(action: str, database: Path | str, media: Path) -> dict[str, Any]:
     """Run ``tests/importer/original/build.py`` (Django's settings are process-global)."""
     env = {
         **os.environ,
@@ -66,6 +69,22 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Original:
     root = tmp_path_factory.mktemp("original")
     database, media = root / "db.sqlite3", root / "media"
     return Original(database, media, build_original("create", database, media))
+
+
+@pytest.fixture(scope="session")
+def original_on_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Original]:
+    """The same original, built by Django on a PostgreSQL database of its own."""
+    database = provision_postgres(fresh=True)
+    if database is None:
+        message = "PostgreSQL is not reachable"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    url = make_url(database.url).set(drivername="postgresql")
+    source = url.render_as_string(hide_password=False)
+    media = tmp_path_factory.mktemp("original-pg") / "media"
+    yield Original(source, media, build_original("create", source, media))
+    database.drop()
 
 
 @dataclass

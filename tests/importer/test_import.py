@@ -258,3 +258,27 @@ async def test_source_problems_are_one_line(
     )
     assert wrong_table.code == 1
     assert "places table 'guide_district' lacks the columns" in wrong_table.err
+
+
+@pytest.mark.postgres
+async def test_an_original_on_postgresql(
+    client: httpx.AsyncClient,
+    services: Services,
+    settings: Settings,
+    database_url: str,
+    original_on_postgres: Original,
+) -> None:
+    original = original_on_postgres
+    out = await _imported(original, settings, database_url)
+    assert "places (from guide_place): 3 read, imported 3" in out
+    gleb = original.user("gleb")
+    token = await client.post(
+        "/auth/jwt/create/", json={"username": "gleb", "password": gleb["password"]}
+    )
+    assert token.status_code == 200
+    assert (await _hash(services, "gleb")).startswith("$2b$")
+    places = (await client.get("/api/v1/places/?district_id=1")).json()
+    assert [p["latitude"] for p in places] == ["55.752023", "55.729792"]
+    photo = places[0]["images"][0]["image"]
+    served = await client.get(httpx.URL(photo).path)
+    assert served.content == files(original.media)[httpx.URL(photo).path.removeprefix("/media/")]

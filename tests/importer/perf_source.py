@@ -41,7 +41,9 @@ DDL = (
 )
 
 
-def django_pbkdf2(password: str, salt: str = "perfsaltperfsalt", iterations: int = 1_000_000) -> str:
+def django_pbkdf2(
+    password: str, salt: str = "perfsaltperfsalt", iterations: int = 1_000_000
+) -> str:
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations)
     return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode()}"
 

@@ -75,7 +75,7 @@ def source_url(source: str) -> str:
             url = normalize_url(source)
             backend = make_url(url).get_backend_name()
         except ArgumentError as exc:
-            raise SourceError(f"not a database URL: {source}") from exc
+            raise SourceError("SOURCE is neither a database URL nor a SQLite file") from exc
         if backend not in ("sqlite", "postgresql"):
             raise SourceError(f"unsupported source database {backend!r} (SQLite or PostgreSQL)")
         return url

@@ -15,9 +15,10 @@ import pytest
 from sqlmodel import select
 
 from citygraph.config import Settings
-from citygraph.models import User
+from citygraph.models import District, User
 from citygraph.services import Services
 from tests.importer.conftest import Original, build_original, files, run_import, snapshot
+from tests.support.users import create_account
 
 SAME_ORIGIN = {"Origin": "http://testserver"}
 
@@ -282,3 +283,31 @@ async def test_an_original_on_postgresql(
     photo = places[0]["images"][0]["image"]
     served = await client.get(httpx.URL(photo).path)
     assert served.content == files(original.media)[httpx.URL(photo).path.removeprefix("/media/")]
+
+
+async def test_rows_citygraph_already_holds_are_not_taken_over(
+    services: Services, settings: Settings, database_url: str, original: Original
+) -> None:
+    boris = await create_account(
+        services,
+        "boris",
+        email="b@example.com",
+        password="Own-Password-77",
+        active=True,
+        staff=False,
+    )
+    async with services.sessions() as session:
+        session.add(District(title="Свой округ", abbreviation="СО"))
+        await session.commit()
+    out = await _imported(original, settings, database_url)
+    assert "users (from auth_user): 7 read, imported 5, 0 already present, 2 skipped" in out
+    assert "id 1: id 1 holds another account in citygraph; left as it is" in out
+    assert f"id 2: username 'boris' belongs to citygraph account {boris.id}" in out
+    assert (
+        "districts (from guide_district): 2 read, imported 1, 0 already present, 1 skipped" in out
+    )
+    assert "places (from guide_place): 3 read, imported 1, 0 already present, 2 skipped" in out
+    assert "district 1 was not imported" in out
+    async with services.sessions() as session:
+        assert (await session.get(User, 1)).username == "boris"  # type: ignore[union-attr]
+        assert (await session.get(District, 1)).title == "Свой округ"  # type: ignore[union-attr]

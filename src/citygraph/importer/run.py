@@ -44,25 +44,43 @@ class ImportOptions:
     tables: dict[str, str | None] = field(default_factory=dict)  # kind -> explicit source name
 
 
+#: What tells the source's row from another one with the same id: the columns compared when
+#: the id is already in citygraph (equal: imported before; different: someone else's row).
+IDENTITY: dict[str, tuple[str, ...]] = {
+    "users": ("username",),
+    "districts": ("title",),
+    "places": ("title", "district_id"),
+    "images": ("image",),
+}
+SINGULAR = {"users": "account", "districts": "district", "places": "place", "images": "image"}
+
+
 @dataclass
 class _Known:
-    """Ids the target has, per kind (grown as rows are imported), and its usernames."""
+    """What the target holds: ``taken`` ids with their identity, per kind; ``ours``, the ids
+    holding the source's rows (imported by this run or an earlier one); the usernames."""
 
-    existing: dict[str, set[int]]
+    taken: dict[str, dict[int, tuple[Any, ...]]]
+    ours: dict[str, set[int]]
     usernames: dict[str, int]
 
 
-async def _ids(connection: AsyncConnection, table: sa.Table) -> set[int]:
-    return {int(ident) for ident in (await connection.execute(sa.select(table.c.id))).scalars()}
-
-
 async def _known(connection: AsyncConnection) -> _Known:
-    users = TARGETS["users"]
-    names = await connection.execute(sa.select(users.c.username, users.c.id))
-    return _Known(
-        existing={kind: await _ids(connection, table) for kind, table in TARGETS.items()},
-        usernames={name: int(ident) for name, ident in names},
-    )
+    taken: dict[str, dict[int, tuple[Any, ...]]] = {}
+    for kind, table in TARGETS.items():
+        columns = [table.c.id, *(table.c[name] for name in IDENTITY[kind])]
+        result = await connection.execute(sa.select(*columns))
+        taken[kind] = {int(row[0]): tuple(row[1:]) for row in result}
+    usernames = {identity[0]: ident for ident, identity in taken["users"].items()}
+    return _Known(taken, {kind: set() for kind in TARGETS}, usernames)
+
+
+def _identity(kind: str, row: Row) -> tuple[Any, ...]:
+    """The source row's identity as citygraph stores it (titles trimmed, as the forms do)."""
+    values = (row[name] for name in IDENTITY[kind])
+    if kind in ("districts", "places"):
+        return tuple(value.strip() if isinstance(value, str) else value for value in values)
+    return tuple(values)
 
 
 def _mapper(kind: str, known: _Known) -> Callable[[Row], mapping.Mapped]:
@@ -71,8 +89,8 @@ def _mapper(kind: str, known: _Known) -> Callable[[Row], mapping.Mapped]:
     if kind == "districts":
         return mapping.district
     if kind == "places":
-        return lambda row: mapping.place(row, known.existing["districts"])
-    return lambda row: mapping.image(row, known.existing["places"])
+        return lambda row: mapping.place(row, known.ours["districts"])
+    return lambda row: mapping.image(row, known.ours["places"])
 
 
 class _Importer:
@@ -89,17 +107,15 @@ class _Importer:
         self.media, self.known, self.progress = media, known, progress
 
     async def table(self, kind: str, report: TableReport) -> None:
-        existing = self.known.existing[kind]
+        taken, ours = self.known.taken[kind], self.known.ours[kind]
         mapper = _mapper(kind, self.known)
         async for batch in read_rows(self.source, self.tables.name(kind), COLUMNS[kind]):
             rows: list[Row] = []
             for source_row in batch:
                 report.read += 1
                 ident = source_row["id"]
-                if ident in existing:  # imported before: left as it is, its files completed
-                    report.present += 1
-                    for key in mapping.files(source_row):
-                        await self.media.copy(key)
+                if ident in taken:
+                    await self._present(kind, source_row, report)
                     continue
                 try:
                     mapped = mapper(source_row)
@@ -111,12 +127,25 @@ class _Importer:
                 for key in mapped.files:
                     await self.media.copy(key)
                 rows.append(mapped.row)
-            for row in rows:
-                existing.add(row["id"])
+            ours.update(row["id"] for row in rows)
             if rows and self.target is not None:
                 await self.target.execute(sa.insert(TARGETS[kind]), rows)
             report.imported += len(rows)
             self.progress(len(batch))
+
+    async def _present(self, kind: str, source_row: Row, report: TableReport) -> None:
+        """A row whose id citygraph has: the same row imported before (left as it is, its
+        missing files completed), or another row that holds the id (skipped, reported)."""
+        ident = source_row["id"]
+        if self.known.taken[kind][ident] != _identity(kind, source_row):
+            report.skipped.append(
+                (ident, f"id {ident} holds another {SINGULAR[kind]} in citygraph; left as it is")
+            )
+            return
+        report.present += 1
+        self.known.ours[kind].add(ident)
+        for key in mapping.files(source_row):
+            await self.media.copy(key)
 
     def _check_username(self, row: Row) -> None:
         owner = self.known.usernames.get(row["username"])

@@ -7,9 +7,12 @@ run changes nothing; a grown source adds only its new rows; a failed run leaves 
 
 from __future__ import annotations
 
+import binascii
+import hashlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import bcrypt
 import httpx
 import pytest
 from sqlmodel import select
@@ -311,3 +314,27 @@ async def test_rows_citygraph_already_holds_are_not_taken_over(
     async with services.sessions() as session:
         assert (await session.get(User, 1)).username == "boris"  # type: ignore[union-attr]
         assert (await session.get(District, 1)).title == "Свой округ"  # type: ignore[union-attr]
+
+
+async def test_a_password_bcrypt_cannot_hold_keeps_its_django_hash(
+    client: httpx.AsyncClient,
+    services: Services,
+    settings: Settings,
+    database_url: str,
+    original: Original,
+) -> None:
+    await _imported(original, settings, database_url)
+    long_password = "Очень-длинный-пароль-" * 4  # 152 bytes: Django allowed it, bcrypt cannot
+    digest = binascii.hexlify(hashlib.sha256(long_password.encode()).digest())
+    encoded = "bcrypt_sha256$" + bcrypt.hashpw(digest, bcrypt.gensalt(4)).decode()
+    async with services.sessions() as session:
+        user = (await session.exec(select(User).where(User.username == "boris"))).one()
+        user.password = encoded
+        session.add(user)
+        await session.commit()
+    for _ in range(2):
+        answer = await client.post(
+            "/auth/jwt/create/", json={"username": "boris", "password": long_password}
+        )
+        assert answer.status_code == 200, answer.text
+        assert await _hash(services, "boris") == encoded

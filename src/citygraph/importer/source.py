@@ -86,7 +86,13 @@ def source_url(source: str) -> str:
 
 
 def open_source(source: str) -> AsyncEngine:
-    return create_async_engine(source_url(source))
+    """An engine on the source. On PostgreSQL each connection reads one snapshot (``REPEATABLE
+    READ``), so an original that keeps serving during the import is read consistently: no place
+    without its district. A re-run picks up what was written meanwhile."""
+    url = source_url(source)
+    if make_url(url).get_backend_name() == "postgresql":
+        return create_async_engine(url, isolation_level="REPEATABLE READ")
+    return create_async_engine(url)
 
 
 def _columns(connection: sa.Connection) -> dict[str, set[str]]:

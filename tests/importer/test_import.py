@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -219,8 +220,13 @@ async def test_dry_run_writes_nothing(
         "--media-root",
         str(original.media),
         "--dry-run",
+        "--report",
+        str(settings.media_root.parent / "report.json"),
     )
     assert run.code == 0, run.err
+    report = json.loads((settings.media_root.parent / "report.json").read_text())
+    assert report["dry_run"] is True and report["missing_files"] == original.manifest["missing"]
+    assert report["tables"]["places"]["imported"] == 3
     assert "dry run, nothing written" in run.out
     assert "would import 7" in run.out and "would copy 4" in run.out
     assert "guide/" not in run.out

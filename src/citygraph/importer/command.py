@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,10 @@ def cmd_import_django(settings: Settings, args: argparse.Namespace) -> None:
         finally:
             await services.aclose()
 
-    print(format_summary(asyncio.run(run())))
+    summary = asyncio.run(run())
+    if args.report is not None:
+        args.report.write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1) + "\n")
+    print(format_summary(summary))
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -70,6 +74,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     command.add_argument(
         "--dry-run", action="store_true", help="report what would be imported, write nothing"
+    )
+    command.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="also write the whole summary as JSON (every skipped row and missing file)",
     )
     for kind in KINDS:
         command.add_argument(

@@ -3,7 +3,8 @@ their reasons, missing media files; and its text for the terminal."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 #: How many skipped rows and missing files the text lists before "... and N more".
 SHOWN = 20
@@ -26,6 +27,10 @@ class ImportSummary:
     files_present: int = 0
     missing_files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Everything, unabridged (``--report FILE``): every skipped row and missing file."""
+        return asdict(self)
 
     @property
     def changed(self) -> bool:

@@ -256,7 +256,8 @@ async def log_in(uow: UnitOfWork, credentials: Credentials) -> User:
     budget is one per client address and per folded username whatever the face or the
     spelling (``" alice"``, ``"ALICE"``). Any failure is ``AuthenticationFailed`` with one
     message; an unknown username costs one bcrypt check too, so timing tells nothing. A Django
-    hash kept by ``import-django`` is checked too and upgraded to bcrypt on success.
+    hash kept by ``import-django`` is checked too (at its own hasher's cost) and upgraded to
+    bcrypt on success.
     """
     credentials.check()
     await limit(uow, "login", "username", credentials.username.key)

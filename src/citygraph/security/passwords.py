@@ -87,6 +87,12 @@ def check_password_sync(password: str, hashed: str) -> bool:
         return False
 
 
+def is_usable(hashed: str) -> bool:
+    """Whether ``hashed`` is a hash some password can match: citygraph's bcrypt or a Django
+    hash this module checks (not Django's unusable ``!…``, not an empty or unknown value)."""
+    return hashed.startswith(("$2a$", "$2b$", "$2y$")) or django_hashes.is_django_hash(hashed)
+
+
 def needs_upgrade(hashed: str) -> bool:
     """Whether a hash that just matched should be replaced by citygraph's bcrypt (a Django
     hash from an imported account)."""

@@ -23,6 +23,8 @@ from citygraph.domain import accounts, tokens
 from citygraph.domain.errors import DomainError, InvalidInput
 from citygraph.domain.policy import SYSTEM
 from citygraph.domain.unit import UnitOfWork, unit_of_work
+from citygraph.importer import SourceError
+from citygraph.importer import command as import_command
 from citygraph.models import District
 from citygraph.outbox import command as outbox_command
 from citygraph.services import Services
@@ -256,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     media_command.register,  # citygraph media migrate
     outbox_command.register,  # citygraph outbox [list|flush]
+    import_command.register,  # citygraph import-django
 ]
 
 
@@ -277,7 +280,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidInput as exc:
         print(f"citygraph: {_format_invalid(exc)}", file=sys.stderr)
         return 1
-    except (DomainError, CommandError, StoreError, outbox_command.OutboxNotEmpty) as exc:
+    except (
+        DomainError,
+        CommandError,
+        StoreError,
+        SourceError,
+        outbox_command.OutboxNotEmpty,
+    ) as exc:
         print(f"citygraph: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:

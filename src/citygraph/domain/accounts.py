@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from citygraph import mail
 from citygraph.config import Settings
-from citygraph.domain import account_tokens, policy
+from citygraph.domain import account_tokens, check_cost, policy
 from citygraph.domain.credentials import (
     Email,
     LoginName,
@@ -255,20 +255,35 @@ async def log_in(uow: UnitOfWork, credentials: Credentials) -> User:
     REST ``/auth/jwt/create/``, GraphQL ``createToken`` and the admin all come here, so the
     budget is one per client address and per folded username whatever the face or the
     spelling (``" alice"``, ``"ALICE"``). Any failure is ``AuthenticationFailed`` with one
-    message; an unknown username costs one bcrypt check too, so timing tells nothing.
+    message; an unknown username or an unusable password costs a check too
+    (:mod:`~citygraph.domain.check_cost`), so timing tells nothing. A Django hash kept by
+    ``import-django`` is checked too and upgraded to bcrypt on success.
     """
     credentials.check()
     await limit(uow, "login", "username", credentials.username.key)
     user = await get_user_by_username(uow.session, credentials.username.lookup)
     if user is None:
-        await passwords.dummy_check(uow.settings.bcrypt_rounds)
+        await check_cost.spend_unknown_user_check(
+            uow, credentials.password, credentials.username.lookup
+        )
+        raise AuthenticationFailed
+    if not passwords.is_usable(user.password):
+        await check_cost.spend_unusable_check(uow)
         raise AuthenticationFailed
     if (
         not await passwords.check_password(credentials.password, user.password)
         or not user.is_active
     ):
         raise AuthenticationFailed
+    await _upgrade_hash(uow, user, credentials.password)
     return user
+
+
+async def _upgrade_hash(uow: UnitOfWork, user: User, password: str) -> None:
+    """Replace an imported Django hash by bcrypt after its first successful login, in the
+    login's own transaction (a password bcrypt cannot hold, over 72 bytes, keeps its hash)."""
+    if passwords.needs_upgrade(user.password) and passwords.can_hash(password):
+        await _store_password(uow, user, password)
 
 
 # --- one-time links -----------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from typing import TypeVar
 
 import bcrypt
 
+from citygraph.security import django_hashes
+
 MAX_PASSWORD_BYTES = 72
 HASH_THREAD_NICENESS = 10
 _DUMMY_PASSWORD = b"citygraph-timing-equaliser"
@@ -71,6 +73,10 @@ def hash_password_sync(password: str, rounds: int) -> str:
 
 
 def check_password_sync(password: str, hashed: str) -> bool:
+    """``password`` against a stored hash: citygraph's bcrypt, or a Django hash kept by
+    ``citygraph import-django`` (``django_hashes``); unusable (``!``) hashes never match."""
+    if django_hashes.is_django_hash(hashed):
+        return django_hashes.check(password, hashed)
     try:
         data = _encode(password)
     except PasswordTooLong:
@@ -79,6 +85,24 @@ def check_password_sync(password: str, hashed: str) -> bool:
         return bcrypt.checkpw(data, hashed.encode("ascii"))
     except ValueError:  # not a bcrypt hash (e.g. an unusable password marker)
         return False
+
+
+def is_usable(hashed: str) -> bool:
+    """Whether ``hashed`` is a hash some password can match: citygraph's bcrypt or a Django
+    hash this module checks (not Django's unusable ``!…``, not an empty or unknown value)."""
+    return hashed.startswith(("$2a$", "$2b$", "$2y$")) or django_hashes.is_django_hash(hashed)
+
+
+def needs_upgrade(hashed: str) -> bool:
+    """Whether a hash that just matched should be replaced by citygraph's bcrypt (a Django
+    hash from an imported account)."""
+    return django_hashes.is_django_hash(hashed)
+
+
+def can_hash(password: str) -> bool:
+    """Whether bcrypt can hold ``password`` (at most 72 bytes): a longer one that an imported
+    Django hash accepted keeps that hash."""
+    return len(password.encode("utf-8", "surrogatepass")) <= MAX_PASSWORD_BYTES
 
 
 async def hash_password(password: str, rounds: int) -> str:

@@ -29,6 +29,7 @@ import os
 import secrets
 import struct
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,7 @@ class ChangeCounter:
         finally:
             os.close(fd)
         self._listener: asyncio.Task[None] | None = None
+        self._receivers: list[Callable[[str], None]] = []
 
     def current(self) -> int:
         value: int = _WORD.unpack_from(self._map)[0]
@@ -71,6 +73,19 @@ class ChangeCounter:
         _WORD.pack_into(self._map, 0, secrets.randbits(64))
 
     # --- PostgreSQL's NOTIFY, for the other machines --------------------------------------------
+
+    def on_notification(self, receiver: Callable[[str], None]) -> None:
+        """Also hand every notification's payload to ``receiver`` (the change feed shares this
+        channel and this connection: one listener per process)."""
+        self._receivers.append(receiver)
+
+    def _notified(self, payload: str) -> None:
+        self.bump()
+        for receiver in self._receivers:
+            try:
+                receiver(payload)
+            except Exception:
+                log.exception("a change notification's receiver failed")
 
     def listen(self, database_url: str) -> None:
         """Move the counter whenever PostgreSQL says the read graph changed (runs until
@@ -99,7 +114,9 @@ class ChangeCounter:
         """Move the counter on every notification until the connection is lost."""
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _connection: lost.set())
-        await connection.add_listener(CHANNEL, lambda *_args: self.bump())
+        await connection.add_listener(
+            CHANNEL, lambda _connection, _pid, _channel, payload: self._notified(payload)
+        )
         self.bump()  # whatever happened while nobody listened
         try:
             await lost.wait()

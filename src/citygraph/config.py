@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(
         default=2000, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_TOKENS"
     )
+    # Live updates: operations one WebSocket may run at once (an SSE stream runs one).
+    graphql_max_subscriptions: int = Field(
+        default=20, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_SUBSCRIPTIONS"
+    )
     # Every face: JSON and form bodies (multipart: plus the upload limit per accepted file).
     max_body_bytes: int = Field(
         default=1_000_000,

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from citygraph.changes import ChangeCounter
 from citygraph.config import Settings
 from citygraph.db import create_engine, create_sessionmaker
+from citygraph.feed import ChangeFeed
 from citygraph.mail import Mailer
 from citygraph.outbox import DeliveryWorker
 from citygraph.ratelimit import RateLimiter
@@ -27,6 +28,8 @@ class Services:
     mailer: Mailer = field(init=False)
     limiter: RateLimiter = field(init=False)
     changes: ChangeCounter = field(init=False)
+    # Committed changes of places and districts, for subscriptions (``feed``).
+    feed: ChangeFeed = field(init=False)
     store: MediaStore = field(init=False)
     # This process's mail delivery worker (started by the app's lifespan; ``flush`` without it).
     outbox: DeliveryWorker = field(init=False)
@@ -37,6 +40,7 @@ class Services:
         self.changes = ChangeCounter(
             self.settings.effective_database_url, self.settings.runtime_dir
         )
+        self.feed = ChangeFeed(self.engine, self.changes)
         self.store = store_for(self.settings)
         self.outbox = DeliveryWorker(self.engine, self.settings, lambda: self.mailer)
 

@@ -230,30 +230,3 @@ async def test_development_helps(client: httpx.AsyncClient) -> None:
     assert "GraphiQL" in page.text
     assert "cdn" not in page.text.lower()
     assert "unpkg" not in page.text.lower()
-
-
-async def test_websocket_handshakes_are_refused(settings: Settings, services: Services) -> None:
-    app = create_app(settings, services=services)
-    sent: list[dict[str, object]] = []
-
-    async def receive() -> dict[str, object]:
-        return {"type": "websocket.connect"}
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "websocket",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), (b"sec-websocket-protocol", b"graphql-transport-ws")],
-        "subprotocols": ["graphql-transport-ws"],
-        "scheme": "ws",
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 1234),
-    }
-    await app(scope, receive, send)  # type: ignore[arg-type]
-    (message,) = sent  # closed before any accept: the server answers the handshake with 403
-    assert message["type"] == "websocket.close"

@@ -20,10 +20,12 @@ from citygraph.domain import filecleanup, media
 from citygraph.domain.errors import Conflict, FieldError, NotFound
 from citygraph.domain.filters import DistrictFilter, district_filter_sql, parse_district_filter
 from citygraph.domain.listing import Listing, fetch_rows
+from citygraph.domain.live import district_changed
 from citygraph.domain.orderings import ID_ORDER, Ordering, parse_district_ordering
 from citygraph.domain.parsers import NO_ID, Form, Id, optional, parsed_by, text
 from citygraph.domain.policy import require_staff
 from citygraph.domain.unit import UnitOfWork
+from citygraph.feed import ChangeKind
 from citygraph.models import District, Place
 
 TITLE_MAX = 100
@@ -143,6 +145,7 @@ async def create_district(uow: UnitOfWork, form: DistrictForm) -> District:
     district = District(title=form.title, abbreviation=form.abbreviation or "", image=relative)
     uow.session.add(district)
     await uow.session.flush()  # on failure the unit rolls back and the file goes with it
+    district_changed(uow, ChangeKind.CREATED, district.id)
     return district
 
 
@@ -165,6 +168,7 @@ async def update_district(uow: UnitOfWork, district_id: Id, form: DistrictForm) 
         district.image = new
     uow.session.add(district)
     await uow.session.flush()
+    district_changed(uow, ChangeKind.UPDATED, district.id)
     return district
 
 
@@ -182,3 +186,4 @@ async def delete_district(uow: UnitOfWork, district_id: Id) -> None:
     except IntegrityError as exc:  # a place was added concurrently: the FK (RESTRICT) refuses
         raise Conflict("has_places") from exc
     filecleanup.delete_on_commit(uow, image)
+    district_changed(uow, ChangeKind.DELETED, district.id)

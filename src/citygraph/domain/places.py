@@ -35,6 +35,7 @@ from citygraph.domain.filters import (
     search_pattern,
 )
 from citygraph.domain.listing import Listing, fetch_page, fetch_rows
+from citygraph.domain.live import place_changed
 from citygraph.domain.orderings import (
     ID_ORDER,
     Cursor,
@@ -63,6 +64,7 @@ from citygraph.domain.parsers import (
 )
 from citygraph.domain.policy import require_staff
 from citygraph.domain.unit import UnitOfWork
+from citygraph.feed import ChangeKind
 from citygraph.jsonsql import Sql
 from citygraph.models import Place, PlaceImage, PlaceType
 
@@ -319,6 +321,7 @@ async def create_place(uow: UnitOfWork, form: PlaceForm) -> Place:
     uow.session.add(place)
     await uow.session.flush()
     await _add_images(uow, place, images)
+    place_changed(uow, ChangeKind.CREATED, place.id, place.district_id)
     return place
 
 
@@ -326,6 +329,7 @@ async def update_place(uow: UnitOfWork, place_id: Id, form: PlaceForm) -> Place:
     """Staff only; fields not given keep their value."""
     require_staff(uow.actor)
     place = await get_place(uow.session, place_id)
+    moved_from = place.district_id
     images = _checked_images(uow, form.images or (), form)
     await _check_district(uow, form)
     for name in _PLACE_FIELDS:
@@ -336,6 +340,7 @@ async def update_place(uow: UnitOfWork, place_id: Id, form: PlaceForm) -> Place:
     uow.session.add(place)
     await uow.session.flush()
     await _add_images(uow, place, images)
+    place_changed(uow, ChangeKind.UPDATED, place.id, moved_from, place.district_id)
     return place
 
 
@@ -345,6 +350,7 @@ async def delete_place(uow: UnitOfWork, place_id: Id) -> None:
     require_staff(uow.actor)
     session = uow.session
     place = await get_place(session, place_id)
+    district_id = place.district_id
     paths = (
         await session.exec(select(PlaceImage.image).where(PlaceImage.place_id == place_id))
     ).all()
@@ -355,13 +361,14 @@ async def delete_place(uow: UnitOfWork, place_id: Id) -> None:
             session.expunge(stale)
     for path in paths:
         filecleanup.delete_on_commit(uow, path)
+    place_changed(uow, ChangeKind.DELETED, place_id, district_id)
 
 
 async def add_place_image(uow: UnitOfWork, place_id: Id, data: bytes | FieldError) -> PlaceImage:
     """Staff only. A bad file (or the face's ``file.invalid`` for text sent where a file
     belongs) is ``InvalidInput`` on ``image``: nothing stored, no row."""
     require_staff(uow.actor)
-    await get_place(uow.session, place_id)
+    place = await get_place(uow.session, place_id)
     image = data if isinstance(data, FieldError) else media.check_image(uow.settings, data)
     if isinstance(image, FieldError):
         raise InvalidInput({"image": [image]})
@@ -369,6 +376,7 @@ async def add_place_image(uow: UnitOfWork, place_id: Id, data: bytes | FieldErro
     row = PlaceImage(image=relative, place_id=place_id)
     uow.session.add(row)
     await uow.session.flush()  # on failure the unit rolls back and the file goes with it
+    place_changed(uow, ChangeKind.UPDATED, place_id, place.district_id)
     return row
 
 
@@ -396,6 +404,8 @@ async def add_place_images(uow: UnitOfWork, form: NewImages) -> list[PlaceImage]
         rows.append(PlaceImage(image=relative, place_id=form.place))
     uow.session.add_all(rows)
     await uow.session.flush()
+    place = await get_place(uow.session, form.place)
+    place_changed(uow, ChangeKind.UPDATED, place.id, place.district_id)
     return rows
 
 
@@ -405,7 +415,8 @@ async def delete_place_image(uow: UnitOfWork, image_id: Id) -> None:
     image = await uow.session.get(PlaceImage, image_id) if image_id != NO_ID else None
     if image is None:
         raise NotFound("object_not_found", model="PlaceImage")
-    path = image.image
+    path, place = image.image, await get_place(uow.session, Id(image.place_id))
     await uow.session.delete(image)
     await uow.session.flush()
     filecleanup.delete_on_commit(uow, path)
+    place_changed(uow, ChangeKind.UPDATED, place.id, place.district_id)

@@ -12,7 +12,8 @@ Side effects wait for the outcome. Mail is a row of the outbox written in the tr
 it does not. Domain operations only flush; they never commit, roll back or talk to SMTP.
 
 A commit that changed districts, places or images moves the change counter (``changes``) before
-the face answers, so cached responses of the read graph are never served after it.
+the face answers, so cached responses of the read graph are never served after it. Operations
+``publish`` what they changed for live subscriptions (``feed``); it goes out after the commit.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from citygraph import outbox
 from citygraph.config import Settings
 from citygraph.domain.policy import Actor
+from citygraph.feed import Change
 from citygraph.models import District, Place, PlaceImage
 from citygraph.ratelimit import RateLimiter
 from citygraph.services import Services
@@ -93,6 +95,14 @@ class UnitOfWork:
             self.services.outbox.wake()
 
         self.after_commit(wake)
+
+    def publish(self, change: Change) -> None:
+        """Tell subscribers about ``change`` once this unit has committed it."""
+
+        async def publish() -> None:
+            await self.services.feed.publish(change)
+
+        self.after_commit(publish)
 
     async def commit(self) -> None:
         try:

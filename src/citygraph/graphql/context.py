@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from strawberry.types import Info
 
 from citygraph.config import Settings
@@ -29,7 +29,7 @@ class RequestFinished(Exception):
 
 
 class GraphQLContext:
-    def __init__(self, uow: UnitOfWork, request: Request, base_url: str) -> None:
+    def __init__(self, uow: UnitOfWork, request: HTTPConnection, base_url: str) -> None:
         self.uow = uow
         self.request = request
         self.base_url = base_url

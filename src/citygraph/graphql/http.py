@@ -151,7 +151,8 @@ def _json(raw: str | bytes, what: str) -> Any:
         raise Refused(400, f"Unable to parse {what} as JSON") from None
 
 
-def _operation(data: object) -> Operation:
+def parse_operation(data: object) -> Operation:
+    """The request parameters of a JSON object (``Refused`` 400 when malformed)."""
     if isinstance(data, list):
         raise Refused(400, "Batching is not enabled")
     if not isinstance(data, dict):
@@ -188,7 +189,7 @@ def _from_query_string(request: Request) -> Operation:
     for name in ("variables", "extensions"):
         if params.get(name):
             data[name] = _json(params[name], f"`{name}`")
-    return _operation(data)
+    return parse_operation(data)
 
 
 def _place_files(operations: Any, files_map: Any, files: Mapping[str, UploadFile]) -> None:
@@ -230,7 +231,7 @@ async def _from_multipart(request: Request) -> Operation:
     parsed = _json(operations, "`operations`")
     files = {key: value for key, value in form.multi_items() if isinstance(value, UploadFile)}
     _place_files(parsed, _json(files_map, "`map`"), files)
-    return _operation(parsed)
+    return parse_operation(parsed)
 
 
 async def read_operation(request: Request) -> Operation:
@@ -241,19 +242,23 @@ async def read_operation(request: Request) -> Operation:
     if mime == APPLICATION_JSON:
         if (charset or "utf-8") not in _UTF8:
             raise Refused(415, "Unsupported charset: use utf-8")
-        return _operation(_json(await request.body(), "request body"))
+        return parse_operation(_json(await request.body(), "request body"))
     if mime == MULTIPART:
         return await _from_multipart(request)
     raise Refused(415, f"Unsupported Media Type: use {APPLICATION_JSON}")
 
 
 async def authenticate(request: Request, uow: UnitOfWork) -> User | None:
+    """The actor of the request's ``Authorization`` header (see ``actor_from_header``)."""
+    return await actor_from_header(request.headers.get("authorization"), uow)
+
+
+async def actor_from_header(header: str | None, uow: UnitOfWork) -> User | None:
     """The actor of ``Authorization: JWT|Bearer <token>``; other schemes are not ours.
 
     A bad token refuses the whole request, public queries included: a client with a broken
     token should hear about it rather than silently see the anonymous view.
     """
-    header = request.headers.get("authorization")
     if not header:
         return None
     parts = header.split()
@@ -321,9 +326,6 @@ class GraphQLEndpoint:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":  # no subscriptions: refuse the handshake (403)
-            await send({"type": "websocket.close", "code": 1008})
-            return
         request = Request(scope, receive)
         media = negotiate_media_type(request.headers.get("accept"))
         try:
@@ -426,14 +428,8 @@ class GraphQLEndpoint:
             raise Refused(400, "No GraphQL query found in the request") from exc
 
     def respond(self, result: ExecutionResult, media: str) -> Response:
-        body: dict[str, Any] = {}
         request_error = _is_request_error(result)
-        if not request_error:
-            body["data"] = result.data
-        if result.errors:
-            body["errors"] = [self.format(error) for error in result.errors]
-        if result.extensions:
-            body["extensions"] = result.extensions
+        body = result_body(result, self.format, with_data=not request_error)
         status = 400 if request_error and media == GRAPHQL_RESPONSE_JSON else 200
         return Response(encode(body), status_code=status, media_type=f"{media}; charset=utf-8")
 
@@ -444,6 +440,23 @@ class GraphQLEndpoint:
         if exc.status_code == 405:
             exc.headers["Allow"] = "POST" if request.method == "GET" else "GET, POST"
         return refusal_response(exc, media)
+
+
+def result_body(
+    result: ExecutionResult,
+    format_error: Callable[[GraphQLError], dict[str, Any]],
+    *,
+    with_data: bool = True,
+) -> dict[str, Any]:
+    """A result as the GraphQL response format words it (``data``, ``errors``, ``extensions``)."""
+    body: dict[str, Any] = {}
+    if with_data:
+        body["data"] = result.data
+    if result.errors:
+        body["errors"] = [format_error(error) for error in result.errors]
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return body
 
 
 def refusal_response(exc: Refused, media: str = APPLICATION_JSON) -> Response:

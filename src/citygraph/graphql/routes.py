@@ -1,14 +1,19 @@
-"""Routes of the GraphQL face: ``/graphql`` and, when GraphiQL is on, its offline assets."""
+"""Routes of the GraphQL face: ``/graphql`` (HTTP, event streams, WebSocket) and, when GraphiQL
+is on, its offline assets."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from citygraph.graphql.graphiql import find_assets_dir, graphiql_response, graphiql_routes
 from citygraph.graphql.http import GraphQLEndpoint, Refused, refusal_response
 from citygraph.graphql.schema import build_schema
+from citygraph.graphql.sse import EventStreamEndpoint, wants_event_stream
+from citygraph.graphql.ws import TransportWSConnection
 from citygraph.services import Services
 
 
@@ -23,9 +28,29 @@ def build_routes(services: Services) -> list[BaseRoute]:
         def ide(_request: Request) -> Response:
             return graphiql_response(assets_dir=assets_dir)
 
-    endpoint = GraphQLEndpoint(build_schema(settings), services, ide=ide)
-    routes.append(Route("/graphql", endpoint, name="graphql"))
+    schema = build_schema(settings)
+    endpoint = GraphQLEndpoint(schema, services, ide=ide)
+    streams = EventStreamEndpoint(schema, services, endpoint.format)
+
+    async def websocket(socket: WebSocket) -> None:
+        await TransportWSConnection(socket, schema, services, endpoint.format).run()
+
+    routes.append(Route("/graphql", _ByAccept(streams, endpoint), name="graphql"))
+    routes.append(WebSocketRoute("/graphql", websocket, name="graphql-ws"))
     return routes
+
+
+class _ByAccept:
+    """Event-stream requests (graphql-sse) to ``streams``, everything else to ``endpoint``
+    (an ASGI object, not a function: Starlette would take a function for a request handler)."""
+
+    def __init__(self, streams: ASGIApp, endpoint: ASGIApp) -> None:
+        self.streams = streams
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        chosen = self.streams if wants_event_stream(scope) else self.endpoint
+        await chosen(scope, receive, send)
 
 
 def refusal(status: int, message: str) -> Response:

@@ -32,6 +32,7 @@ from citygraph.graphql.filtering import (
     PlaceOrder,
     plain,
 )
+from citygraph.graphql.live import Subscription
 from citygraph.graphql.scalars import SCALAR_MAP, Upload
 from citygraph.graphql.types import (
     AFTER_HELP,
@@ -333,6 +334,7 @@ def build_schema(settings: Settings | None = None) -> CitygraphSchema:
     return CitygraphSchema(
         query=query,
         mutation=mutation,
+        subscription=Subscription,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=extensions,
     )

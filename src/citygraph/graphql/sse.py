@@ -1,0 +1,138 @@
+"""Subscriptions over Server-Sent Events: the graphql-sse protocol, distinct connections mode.
+
+A request to ``/graphql`` that accepts ``text/event-stream`` — ``POST`` with the usual JSON
+body, or ``GET`` with the parameters in the query string — is answered with one stream per
+operation: ``event: next`` with each result, then ``event: complete`` when the operation ends;
+the client ends a subscription by closing the connection. A comment line every
+``KEEPALIVE`` seconds keeps proxies from timing the stream out. Authentication is the
+``Authorization`` header, as for every other request (a bad token: 401 before any stream).
+The response starts once the subscription listens, so every change committed after the client
+has the headers reaches it; errors found before that (validation, limits, not a subscription)
+are a 400 with a JSON ``errors`` body, as the protocol's reference server answers. Only
+subscriptions run here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
+from strawberry.types.execution import PreExecutionError
+
+from citygraph.domain.unit import UnitOfWork
+from citygraph.graphql.http import (
+    Refused,
+    authenticate,
+    read_operation,
+    refusal_response,
+    result_body,
+)
+from citygraph.graphql.live import LiveContext
+from citygraph.graphql.schema import CitygraphSchema
+from citygraph.services import Services
+from citygraph.web.state import base_url_of, client_address
+
+EVENT_STREAM = "text/event-stream"
+KEEPALIVE = 15.0
+Formatter = Callable[[GraphQLError], dict[str, Any]]
+
+
+def wants_event_stream(scope: Scope) -> bool:
+    """Does the request accept ``text/event-stream`` (what graphql-sse clients send)?"""
+    for name, value in scope.get("headers", ()):
+        if name == b"accept" and EVENT_STREAM.encode() in value.lower():
+            return True
+    return False
+
+
+def _event(name: str, data: str = "") -> bytes:
+    return f"event: {name}\ndata: {data}\n\n".encode()
+
+
+class EventStreamEndpoint:
+    """The ASGI app answering event-stream requests to ``/graphql``."""
+
+    def __init__(self, schema: CitygraphSchema, services: Services, format_error: Formatter):
+        self.schema = schema
+        self.services = services
+        self.format_error = format_error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            response = await self.handle(request)
+        except Refused as exc:
+            if exc.status_code == 405:
+                exc.headers["Allow"] = "GET, POST"
+            response = refusal_response(exc)
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            raise Refused(405, "GraphQL only supports GET and POST requests.")
+        operation = await read_operation(request)
+        async with self.services.sessions() as session:
+            uow = UnitOfWork(session, self.services, client_address=client_address(request))
+            actor = await authenticate(request, uow)
+            if actor is not None:
+                session.expunge(actor)
+        context = LiveContext(self.services, request, base_url_of(request.scope), actor)
+        results = await self.schema.subscribe(
+            operation.query,
+            variable_values=operation.variables,
+            context_value=context,
+            operation_name=operation.operation_name,
+            operation_extensions=operation.extensions,
+        )
+        first = asyncio.ensure_future(anext(results))
+        await context.started(first)
+        if first.done() and isinstance(first.result(), PreExecutionError):
+            await results.aclose()
+            errors = [self.format_error(e) for e in first.result().errors or ()]
+            return Response(
+                orjson.dumps({"errors": errors}),
+                status_code=400,
+                media_type="application/json; charset=utf-8",
+            )
+        return StreamingResponse(
+            self.events(results, first),
+            media_type=EVENT_STREAM,
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    async def events(
+        self, results: AsyncGenerator[Any], pending: asyncio.Future[Any] | None
+    ) -> AsyncIterator[bytes]:
+        """``next`` per result, ``complete`` at the end, a comment while nothing happens."""
+        try:
+            while True:
+                if pending is None:
+                    pending = asyncio.ensure_future(anext(results))
+                done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE)
+                if not done:
+                    yield b": keep-alive\n\n"
+                    continue
+                finished, pending = pending, None
+                try:
+                    result = finished.result()
+                except StopAsyncIteration:
+                    break
+                yield _event("next", _json(result_body(result, self.format_error)))
+            yield _event("complete")
+        finally:
+            if pending is not None:
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+            await results.aclose()
+
+
+def _json(body: object) -> str:
+    return orjson.dumps(body).decode()

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphql import GraphQLError
@@ -121,6 +121,27 @@ def is_unexpected(error: GraphQLError) -> bool:
         and original is not None
         and not isinstance(original, DomainError | GraphQLError)
     )
+
+
+def stream_result_formatter(
+    format_error: Callable[[GraphQLError], dict[str, Any]],
+) -> Callable[[GraphQLError], dict[str, Any]]:
+    """``format_error`` for a subscription's results: there an error without a ``path`` that
+    is neither a domain nor a GraphQL error broke the event stream itself (an outage, a bug),
+    not the request (request errors come before any result), so it is logged and masked too."""
+
+    def format_result_error(error: GraphQLError) -> dict[str, Any]:
+        original = error.original_error
+        if (
+            error.path is None
+            and original is not None
+            and not isinstance(original, DomainError | GraphQLError)
+        ):
+            log.error("a subscription's event stream failed", exc_info=original)
+            return request_error(INTERNAL_MESSAGE, INTERNAL_SERVER_ERROR)
+        return format_error(error)
+
+    return format_result_error
 
 
 def log_unexpected(errors: Sequence[GraphQLError]) -> None:

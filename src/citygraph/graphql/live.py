@@ -12,24 +12,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import HTTPConnection
 
 from citygraph.config import Settings
+from citygraph.domain.districts import districts_by_ids
 from citygraph.domain.parsers import Id, parse_id
+from citygraph.domain.places import places_by_ids
 from citygraph.domain.unit import UnitOfWork
 from citygraph.feed import Change, ChangeKind, Entity, FellBehind, Subscriber
 from citygraph.graphql.context import GraphQLContext, RequestFinished
+from citygraph.graphql.errors import INTERNAL_MESSAGE, INTERNAL_SERVER_ERROR
 from citygraph.graphql.loaders import Loaders
 from citygraph.graphql.types import DistrictNode, PlaceNode
 from citygraph.models import User
 from citygraph.services import Services
 
 T = TypeVar("T")
+log = logging.getLogger("citygraph.graphql.live")
 
 FELL_BEHIND = "Too many changes were waiting for this subscription: subscribe again."
 
@@ -109,25 +116,54 @@ class LiveContext(GraphQLContext):
             return await work(self.uow)
 
     @contextlib.asynccontextmanager
-    async def event(self) -> AsyncIterator[None]:
-        """One change's resolution: a session and fresh loaders, released afterwards."""
-        async with self.services.sessions() as session:
-            self._unit = UnitOfWork(session, self.services, actor=self.actor)
-            self.loaders = Loaders(self.read)
+    async def event(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> AsyncIterator[T]:
+        """One change's resolution: ``work`` (the changed row) and then everything selected
+        under it, in one unit and on one connection, released afterwards.
+
+        ``work`` is tried twice: after a database outage the first use of a pooled connection
+        fails and replaces the pool, so a subscription outlives outages. A second failure ends
+        the subscription with a masked error (logged).
+        """
+        for attempt in range(2):
+            session = self.services.sessions()
+            unit = UnitOfWork(session, self.services, actor=self.actor)
             try:
-                yield
-            finally:
-                self._unit = None
-                await session.rollback()
+                found = await work(unit)
+            except (SQLAlchemyError, OSError):
+                await _close(session)
+                if attempt == 0:
+                    log.warning("a subscription's read failed; trying again", exc_info=True)
+                    continue
+                log.exception("a subscription's read failed twice")
+                raise GraphQLError(
+                    INTERNAL_MESSAGE, extensions={"code": INTERNAL_SERVER_ERROR}
+                ) from None
+            break
+        self._unit = unit
+        self.loaders = Loaders(self.read)
+        try:
+            yield found
+        finally:
+            self._unit = None
+            await _close(session)
 
     async def changes(self, entity: Entity, district_id: Id | None) -> AsyncGenerator[Change]:
         """The feed's changes of ``entity`` (concerning ``district_id`` when given)."""
+
         with self.services.feed.subscribe(entity) as subscriber:
             self.listening.set()
             while True:
                 change = await _next(subscriber)
                 if district_id is None or district_id in change.district_ids:
                     yield change
+
+
+async def _close(session: AsyncSession) -> None:
+    """End a read-only unit; a connection lost meanwhile is the pool's business, not an error."""
+    try:
+        await session.close()
+    except (SQLAlchemyError, OSError):
+        log.debug("closing a subscription's session failed", exc_info=True)
 
 
 async def _next(subscriber: Subscriber) -> Change:
@@ -144,6 +180,22 @@ def described_subscription(*, description: str) -> Callable[[F], F]:
     """``strawberry.subscription(description=...)``, typed for mypy."""
     decorator: Callable[[F], F] = strawberry.subscription(description=description)
     return decorator
+
+
+R = TypeVar("R")
+
+
+def _rows(
+    by_ids: Callable[[AsyncSession, list[Id]], Awaitable[dict[int, R]]], change: Change
+) -> Callable[[UnitOfWork], Awaitable[dict[int, R]]]:
+    """Read the changed row (none for a deletion: no database round trip)."""
+
+    async def read(uow: UnitOfWork) -> dict[int, R]:
+        if change.kind is ChangeKind.DELETED:
+            return {}
+        return await by_ids(uow.session, [Id(change.id)])
+
+    return read
 
 
 def live_context(info: strawberry.Info) -> LiveContext:
@@ -174,10 +226,8 @@ class Subscription:
         wanted = parse_id(district_id) if district_id is not None else None
         async with contextlib.aclosing(live.changes(Entity.PLACE, wanted)) as changes:
             async for change in changes:
-                async with live.event():
-                    row = None
-                    if change.kind is not ChangeKind.DELETED:
-                        row = await live.loaders.place.load(Id(change.id))
+                async with live.event(_rows(places_by_ids, change)) as rows:
+                    row = rows.get(change.id)
                     yield PlaceChange(
                         kind=ChangeKindEnum(change.kind.value),
                         id=change.id,
@@ -193,10 +243,8 @@ class Subscription:
         live = live_context(info)
         async with contextlib.aclosing(live.changes(Entity.DISTRICT, None)) as changes:
             async for change in changes:
-                async with live.event():
-                    row = None
-                    if change.kind is not ChangeKind.DELETED:
-                        row = await live.loaders.district.load(Id(change.id))
+                async with live.event(_rows(districts_by_ids, change)) as rows:
+                    row = rows.get(change.id)
                     yield DistrictChange(
                         kind=ChangeKindEnum(change.kind.value),
                         id=change.id,

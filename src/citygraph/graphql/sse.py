@@ -27,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.types.execution import PreExecutionError
 
 from citygraph.domain.unit import UnitOfWork
+from citygraph.graphql.errors import stream_result_formatter
 from citygraph.graphql.http import (
     Refused,
     authenticate,
@@ -63,6 +64,7 @@ class EventStreamEndpoint:
         self.schema = schema
         self.services = services
         self.format_error = format_error
+        self.format_result_error = stream_result_formatter(format_error)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -124,7 +126,7 @@ class EventStreamEndpoint:
                     result = finished.result()
                 except StopAsyncIteration:
                     break
-                yield _event("next", _json(result_body(result, self.format_error)))
+                yield _event("next", _json(result_body(result, self.format_result_error)))
             yield _event("complete")
         finally:
             if pending is not None:

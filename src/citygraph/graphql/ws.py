@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.types.execution import PreExecutionError
 
 from citygraph.domain.unit import UnitOfWork
-from citygraph.graphql.errors import request_error
+from citygraph.graphql.errors import request_error, stream_result_formatter
 from citygraph.graphql.http import (
     Operation,
     Refused,
@@ -65,6 +65,7 @@ class TransportWSConnection:
         self.schema = schema
         self.services = services
         self.format_error = format_error
+        self.format_result_error = stream_result_formatter(format_error)
         self.max_operations = services.settings.graphql_max_subscriptions
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.initialised = False
@@ -208,7 +209,7 @@ class TransportWSConnection:
                         errors = [self.format_error(error) for error in result.errors or ()]
                         await self.send({"type": "error", "id": operation_id, "payload": errors})
                         return
-                    body = result_body(result, self.format_error)
+                    body = result_body(result, self.format_result_error)
                     await self.send({"type": "next", "id": operation_id, "payload": body})
             await self.send({"type": "complete", "id": operation_id})
         except (WebSocketDisconnect, RuntimeError, OSError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,10 +15,11 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from citygraph.app import create_app
 from tests.conftest import make_settings
 from tests.live.clients import SUBPROTOCOL, WSClient, sse_stream, ws_client, ws_url
-from tests.live.conftest import DISTRICT_CHANGED
-from tests.support.server import live_server
+from tests.live.conftest import DISTRICT_CHANGED, PLACE_CHANGED
+from tests.support.server import live_server, serve_app
 
 MAX_SUBSCRIPTIONS = 2
 TOO_DEEP = """subscription { placeChanged { node { district {
@@ -102,6 +104,24 @@ async def test_sse_over_get_with_the_query_string(base: str) -> None:
         assert response.headers["cache-control"] == "no-cache"
     async with sse_stream(base, DISTRICT_CHANGED):
         pass  # closing the connection ends the subscription without an error
+
+
+async def test_closed_connections_leave_no_subscriber_behind(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    app = create_app(make_settings(sqlite_url, tmp_path / "media"))
+    feed = app.state.services.feed
+    with serve_app(app) as base:
+        async with ws_client(base) as ws, sse_stream(base, DISTRICT_CHANGED):
+            await ws.subscribe(DISTRICT_CHANGED)
+            await ws.subscribe(PLACE_CHANGED)
+            await _pong(ws)
+            assert feed.subscriber_count == 3
+        for _ in range(100):
+            if feed.subscriber_count == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert feed.subscriber_count == 0
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from citygraph.app import create_app
 from citygraph.config import Settings
@@ -24,10 +25,15 @@ def free_port() -> int:
 @contextmanager
 def live_server(settings: Settings) -> Iterator[str]:
     """Serve ``create_app(settings)`` (its own engine, its own loop); yields the base URL."""
+    with serve_app(create_app(settings)) as base:
+        yield base
+
+
+@contextmanager
+def serve_app(app: ASGIApp) -> Iterator[str]:
+    """Serve ``app`` on a free port in a thread (its own loop); yields the base URL."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

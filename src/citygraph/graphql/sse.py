@@ -93,47 +93,84 @@ class EventStreamEndpoint:
             operation_name=operation.operation_name,
             operation_extensions=operation.extensions,
         )
-        first = asyncio.ensure_future(anext(results))
+        stream = _Results(results)
+        first = stream.fetch()
         await context.started(first)
-        if first.done() and isinstance(first.result(), PreExecutionError):
-            await results.aclose()
-            errors = [self.format_error(e) for e in first.result().errors or ()]
-            return Response(
-                orjson.dumps({"errors": errors}),
-                status_code=400,
-                media_type="application/json; charset=utf-8",
-            )
-        return StreamingResponse(
-            self.events(results, first),
-            media_type=EVENT_STREAM,
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+        if first.done() and not first.cancelled() and first.exception() is None:
+            result = first.result()
+            if isinstance(result, PreExecutionError):
+                await stream.close()
+                errors = [self.format_error(e) for e in result.errors or ()]
+                return Response(
+                    orjson.dumps({"errors": errors}),
+                    status_code=400,
+                    media_type="application/json; charset=utf-8",
+                )
+        return _EventStream(self.events(stream), stream)
 
-    async def events(
-        self, results: AsyncGenerator[Any], pending: asyncio.Future[Any] | None
-    ) -> AsyncIterator[bytes]:
+    async def events(self, stream: _Results) -> AsyncIterator[bytes]:
         """``next`` per result, ``complete`` at the end, a comment while nothing happens."""
         try:
             while True:
-                if pending is None:
-                    pending = asyncio.ensure_future(anext(results))
+                pending = stream.fetch()
                 done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE)
                 if not done:
                     yield b": keep-alive\n\n"
                     continue
-                finished, pending = pending, None
                 try:
-                    result = finished.result()
+                    result = stream.take()
                 except StopAsyncIteration:
                     break
                 yield _event("next", _json(result_body(result, self.format_result_error)))
             yield _event("complete")
         finally:
-            if pending is not None:
-                pending.cancel()
-                with contextlib.suppress(BaseException):
-                    await pending
-            await results.aclose()
+            await stream.close()
+
+
+class _Results:
+    """A subscription's results, fetched one at a time in a task of their own (so waiting for
+    one can time out for a keep-alive without cancelling it), closed exactly once."""
+
+    def __init__(self, results: AsyncGenerator[Any]) -> None:
+        self.results = results
+        self.pending: asyncio.Future[Any] | None = None
+
+    def fetch(self) -> asyncio.Future[Any]:
+        if self.pending is None:
+            self.pending = asyncio.ensure_future(anext(self.results))
+        return self.pending
+
+    def take(self) -> Any:
+        assert self.pending is not None
+        finished, self.pending = self.pending, None
+        return finished.result()
+
+    async def close(self) -> None:
+        if self.pending is not None:
+            self.pending.cancel()
+            with contextlib.suppress(BaseException):
+                await self.pending
+            self.pending = None
+        await self.results.aclose()
+
+
+class _EventStream(StreamingResponse):
+    """The stream, and the subscription ended however the response ends (also when the client
+    left before the first byte and the body was never iterated)."""
+
+    def __init__(self, content: AsyncIterator[bytes], stream: _Results) -> None:
+        super().__init__(
+            content,
+            media_type=EVENT_STREAM,
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        self.stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.stream.close()
 
 
 def _json(body: object) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from citygraph.domain import districts, places
@@ -13,6 +14,10 @@ from citygraph.domain.policy import SYSTEM
 from citygraph.domain.unit import unit_of_work
 from citygraph.feed import Change, ChangeKind, Entity, Subscriber
 from citygraph.services import Services
+from tests.admin.conftest import SAME_ORIGIN, login
+from tests.admin.conftest import make_user as make_admin_user
+from tests.admin.test_places import make_district as admin_district
+from tests.admin.test_places import place_form
 from tests.domain.test_places import make_district, make_place, png
 
 
@@ -79,3 +84,20 @@ async def test_each_write_publishes_its_change_after_commit(listening: Services)
             await districts.delete_district(uow, a)
         deleted = await _next(district_changes)
         assert (deleted.kind, deleted.id) == (ChangeKind.DELETED, a)
+
+
+async def test_the_admin_publishes_through_the_same_domain(
+    listening: Services, client: httpx.AsyncClient
+) -> None:
+    """The admin's forms call the same operations: its edits reach subscribers too."""
+    services = listening
+    await make_admin_user(services, "operator", staff=True, superuser=True)
+    assert (await login(client, "operator")).status_code == 302
+    district = await admin_district(services)
+    with services.feed.subscribe(Entity.PLACE) as changes:
+        response = await client.post(
+            "/admin/place/create", data=place_form(district), headers=SAME_ORIGIN
+        )
+        assert response.status_code == 302, response.text
+        created = await _next(changes)
+    assert (created.kind, created.district_ids) == (ChangeKind.CREATED, (district.id,))

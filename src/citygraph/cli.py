@@ -87,6 +87,12 @@ def cmd_load_demo(settings: Settings, _args: argparse.Namespace) -> None:
     print(_load_demo(settings))
 
 
+#: Seconds a stopping server waits for open connections. Subscriptions over SSE never end by
+#: themselves (WebSockets are closed with 1012 at once), so without a limit a server with an
+#: open stream would never stop; clients reconnect to another instance.
+SHUTDOWN_GRACE_SECONDS = 5
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -109,6 +115,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         reload=args.reload,
         log_level=settings.log_level,
         proxy_headers=True,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
 
 

@@ -162,3 +162,47 @@ async def _close_code(connection: Any) -> int:
             await asyncio.wait_for(connection.recv(), 10)  # connection_ack, then the close
     assert closed.value.rcvd is not None
     return int(closed.value.rcvd.code)
+
+
+@pytest.fixture(scope="module")
+def trusted_base(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server that runs only the documents of its manifest (GraphQL Code Generator's format:
+    id -> document)."""
+    folder = tmp_path_factory.mktemp("trusted")
+    manifest = folder / "persisted-documents.json"
+    manifest.write_text(json.dumps({TRUSTED_ID: DISTRICT_CHANGED}), encoding="utf-8")
+    settings = make_settings(
+        sqlite_url, folder / "media", CITYGRAPH_TRUSTED_DOCUMENTS=str(manifest)
+    )
+    with live_server(settings) as url:
+        yield url
+
+
+TRUSTED_ID = "sha256:" + "ab" * 32
+
+
+async def test_trusted_documents_mode_holds_for_subscriptions(trusted_base: str) -> None:
+    async with ws_client(trusted_base) as ws:
+        await ws.send({"type": "subscribe", "id": "text", "payload": {"query": DISTRICT_CHANGED}})
+        refused = await ws.receive()
+        assert (refused["type"], refused["id"]) == ("error", "text")
+        assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
+        by_id = {"documentId": TRUSTED_ID}
+        await ws.send({"type": "subscribe", "id": "trusted", "payload": by_id})
+        await _pong(ws)  # no error: the manifest's document runs
+    async with httpx.AsyncClient(base_url=trusted_base, timeout=10) as client:
+        response = await client.post(
+            "/graphql", json={"query": DISTRICT_CHANGED}, headers={"Accept": "text/event-stream"}
+        )
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
+    async with (
+        httpx.AsyncClient(base_url=trusted_base, timeout=httpx.Timeout(10, read=None)) as client,
+        client.stream(
+            "POST",
+            "/graphql",
+            json={"documentId": TRUSTED_ID},
+            headers={"Accept": "text/event-stream"},
+        ) as stream,
+    ):
+        assert stream.status_code == 200

@@ -30,10 +30,10 @@ def build_routes(services: Services) -> list[BaseRoute]:
 
     schema = build_schema(settings)
     endpoint = GraphQLEndpoint(schema, services, ide=ide)
-    streams = EventStreamEndpoint(schema, services, endpoint.format)
+    streams = EventStreamEndpoint(schema, services, endpoint)
 
     async def websocket(socket: WebSocket) -> None:
-        await TransportWSConnection(socket, schema, services, endpoint.format).run()
+        await TransportWSConnection(socket, schema, services, endpoint).run()
 
     routes.append(Route("/graphql", _ByAccept(streams, endpoint), name="graphql"))
     routes.append(WebSocketRoute("/graphql", websocket, name="graphql-ws"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -29,6 +30,7 @@ from strawberry.types.execution import PreExecutionError
 from citygraph.domain.unit import UnitOfWork
 from citygraph.graphql.errors import stream_result_formatter
 from citygraph.graphql.http import (
+    GraphQLEndpoint,
     Refused,
     authenticate,
     read_operation,
@@ -60,11 +62,12 @@ def _event(name: str, data: str = "") -> bytes:
 class EventStreamEndpoint:
     """The ASGI app answering event-stream requests to ``/graphql``."""
 
-    def __init__(self, schema: CitygraphSchema, services: Services, format_error: Formatter):
+    def __init__(self, schema: CitygraphSchema, services: Services, endpoint: GraphQLEndpoint):
         self.schema = schema
         self.services = services
-        self.format_error = format_error
-        self.format_result_error = stream_result_formatter(format_error)
+        self.endpoint = endpoint  # its persisted documents and its error format
+        self.format_error = endpoint.format
+        self.format_result_error = stream_result_formatter(endpoint.format)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -80,6 +83,8 @@ class EventStreamEndpoint:
         if request.method not in ("GET", "POST"):
             raise Refused(405, "GraphQL only supports GET and POST requests.")
         operation = await read_operation(request)
+        resolved = await self.endpoint.resolve(operation)  # APQ hashes; trusted documents only
+        operation = replace(operation, query=resolved.query)
         async with self.services.sessions() as session:
             uow = UnitOfWork(session, self.services, client_address=client_address(request))
             actor = await authenticate(request, uow)
@@ -106,6 +111,7 @@ class EventStreamEndpoint:
                     status_code=400,
                     media_type="application/json; charset=utf-8",
                 )
+        await self.endpoint.remember(resolved)
         return _EventStream(self.events(stream), stream)
 
     async def events(self, stream: _Results) -> AsyncIterator[bytes]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -26,6 +27,7 @@ from strawberry.types.execution import PreExecutionError
 from citygraph.domain.unit import UnitOfWork
 from citygraph.graphql.errors import request_error, stream_result_formatter
 from citygraph.graphql.http import (
+    GraphQLEndpoint,
     Operation,
     Refused,
     actor_from_header,
@@ -59,13 +61,14 @@ class TransportWSConnection:
         websocket: WebSocket,
         schema: CitygraphSchema,
         services: Services,
-        format_error: Formatter,
+        endpoint: GraphQLEndpoint,
     ) -> None:
         self.websocket = websocket
         self.schema = schema
         self.services = services
-        self.format_error = format_error
-        self.format_result_error = stream_result_formatter(format_error)
+        self.endpoint = endpoint  # its persisted documents and its error format
+        self.format_error: Formatter = endpoint.format
+        self.format_result_error = stream_result_formatter(endpoint.format)
         self.max_operations = services.settings.graphql_max_subscriptions
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.initialised = False
@@ -173,6 +176,13 @@ class TransportWSConnection:
             raise Close(4400, exc.message[:120]) from None
         if operation_id in self.operations:
             raise Close(4409, f"Subscriber for {operation_id[:100]} already exists")
+        try:  # APQ hashes; in trusted-documents mode, only the manifest's documents
+            resolved = await self.endpoint.resolve(operation)
+        except Refused as exc:
+            error = request_error(exc.message, exc.code or "BAD_REQUEST")
+            await self.send({"type": "error", "id": operation_id, "payload": [error]})
+            return
+        operation = replace(operation, query=resolved.query)
         if len(self.operations) >= self.max_operations:
             message = f"At most {self.max_operations} subscriptions may run on one connection."
             error = request_error(message, "TOO_MANY_REQUESTS")
@@ -189,6 +199,8 @@ class TransportWSConnection:
         # Messages are handled in order: once a later message is answered (a ping's pong), this
         # subscription listens and sees every change committed from then on.
         await context.started(task)
+        if context.listening.is_set():
+            await self.endpoint.remember(resolved)
 
     def _finished(self, operation_id: str, task: asyncio.Task[None]) -> None:
         if self.operations.get(operation_id) is task:

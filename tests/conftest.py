@@ -34,6 +34,7 @@ TABLES = (
     "users",
     "outbox",
     "persisted_queries",
+    "change_log",
 )
 
 

@@ -153,6 +153,28 @@ class PersistedQuery(SQLModel, table=True):
     )
 
 
+class ChangeLog(SQLModel, table=True):
+    """One change staff made to a district, place, image or account (Django's ``LogEntry``).
+
+    Written by ``domain.changelog`` at flush time; read by the admin's start page. The actor's
+    name and the object's label are copied, so that an entry outlives what it names. Ids are never
+    reused (``AUTOINCREMENT`` on SQLite), so "newest first" is "highest id first".
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+    actor_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
+    actor: str = Field(default="", sa_column=sa.Column(sa.String(150), nullable=False))
+    action: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))
+    kind: str = Field(sa_column=sa.Column(sa.String(20), nullable=False))
+    object_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
+    object_repr: str = Field(default="", sa_column=sa.Column(sa.String(200), nullable=False))
+    fields: str = Field(default="", sa_column=sa.Column(sa.String(300), nullable=False))
+
+
 metadata = SQLModel.metadata
 
 

@@ -50,7 +50,7 @@ async def test_upload_preview_and_delete(staff: Admin, services: Services) -> No
 
     listing = await staff.client.get("/admin/place-image/list", params={"place_id": place.id})
     assert f'src="/media/{image.image}"' in listing.text
-    assert f"Place #{place.id}" in listing.text
+    assert f">{place.title}</a>" in listing.text  # the title, not "Place #N"
 
     response = await staff.delete("place-image", image.id)
     assert response.status_code == 200

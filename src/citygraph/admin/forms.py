@@ -60,6 +60,11 @@ def control(**attributes: object) -> dict[str, object]:
     return {"class": "form-control", **attributes}
 
 
+def select_control(**attributes: object) -> dict[str, object]:
+    """``render_kw`` for a ``<select>``: Tabler's ``form-select`` draws it as a select."""
+    return {"class": "form-select", **attributes}
+
+
 CHECKBOX: dict[str, object] = {"class": "form-check-input"}
 
 

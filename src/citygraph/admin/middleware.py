@@ -110,7 +110,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = "/statics/" in scope["path"]
+        static = "/statics/" in scope["path"] or "/admin/assets/" in scope["path"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

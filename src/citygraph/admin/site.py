@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqladmin import Admin
+from sqladmin.authentication import login_required
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
@@ -17,14 +18,34 @@ from starlette.responses import HTMLResponse, Response
 from citygraph.admin.auth import StaffAuthentication
 from citygraph.admin.middleware import SameOriginMiddleware, SecurityHeadersMiddleware
 from citygraph.admin.views import VIEWS
+from citygraph.domain.overview import overview
 from citygraph.services import Services
+from citygraph.web import assets
 
 BASE_URL = "/admin"
 TITLE = "citygraph admin"
 TEMPLATES = Path(__file__).parent / "templates"
+#: The admin's own stylesheet and script (package data), at ``/admin/assets/<name>``.
+STATIC_FILES = assets.own_files("citygraph-admin.css", "citygraph-admin.js")
+STATIC_PATH = "/assets"
 
 
 class CitygraphAdmin(Admin):
+    services: Services
+    asset_version = assets.version_token(STATIC_FILES)
+
+    @login_required
+    async def index(self, request: Request) -> Response:
+        """The start page: counts, accounts waiting for activation, recent changes."""
+        async with self.services.sessions() as session:
+            summary = await overview(session)
+        response: Response = await self.templates.TemplateResponse(
+            request,
+            "sqladmin/index.html",
+            {"title": "Site administration", "overview": summary},
+        )
+        return response
+
     @staticmethod
     async def _handle_form_data(request: Request, obj: Any = None) -> FormData:
         """The submitted form as it is.
@@ -81,7 +102,12 @@ def mount_admin(app: Starlette, services: Services) -> None:
         ],
         authentication_backend=authentication,
     )
+    admin.services = services
     authentication.templates = admin.templates
+    # Before sqladmin's ``/{identity}/list``-style routes, so that no view name can shadow it.
+    admin.admin.router.routes[0:0] = assets.static_routes(
+        STATIC_PATH, STATIC_FILES, name="citygraph_static"
+    )
     for view in VIEWS:
         # A subclass per app: sqladmin stores the session factory on the view class.
         admin.add_view(type(view.__name__, (view,), {"services": services}))

@@ -238,6 +238,20 @@ async def create_superuser(uow: UnitOfWork, form: NewAccount) -> User:
     return await create_account(uow, form, is_active=True, is_staff=True, is_superuser=True)
 
 
+async def add_account(uow: UnitOfWork, form: NewAccount, *, active: bool, staff: bool) -> User:
+    """An account that staff create (the admin): registration's rules, no rate limit.
+
+    Staff only; an active account needs no activation, an inactive one with an e-mail address
+    is sent the activation link, as a registration is.
+    """
+    policy.require_staff(uow.actor)
+    await _checked_new_account(uow, form)
+    user = await create_account(uow, form, is_active=active, is_staff=staff)
+    if not active and user.email:
+        _mail_link(uow, user, mail.activation_message)
+    return user
+
+
 # --- login --------------------------------------------------------------------------------------
 
 

@@ -420,3 +420,14 @@ async def delete_place_image(uow: UnitOfWork, image_id: Id) -> None:
     await uow.session.flush()
     filecleanup.delete_on_commit(uow, path)
     place_changed(uow, ChangeKind.UPDATED, place.id, place.district_id)
+
+
+async def delete_images_of_place(uow: UnitOfWork, place_id: Id, image_ids: Sequence[Id]) -> None:
+    """Staff only: the admin's delete boxes under a place. Each id must be an image of this
+    place ("not found" otherwise); the files go once the deletion has committed."""
+    require_staff(uow.actor)
+    for image_id in image_ids:
+        image = await uow.session.get(PlaceImage, image_id) if image_id != NO_ID else None
+        if image is None or image.place_id != place_id:
+            raise NotFound("object_not_found", model="PlaceImage")
+        await delete_place_image(uow, image_id)

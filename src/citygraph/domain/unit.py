@@ -14,6 +14,7 @@ it does not. Domain operations only flush; they never commit, roll back or talk 
 A commit that changed districts, places or images moves the change counter (``changes``) before
 the face answers, so cached responses of the read graph are never served after it. Operations
 ``publish`` what they changed for live subscriptions (``feed``); it goes out after the commit.
+What a staff actor changes is written to the change log in the same transaction (``changelog``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from citygraph import outbox
 from citygraph.config import Settings
+from citygraph.domain import changelog
 from citygraph.domain.policy import Actor
 from citygraph.feed import Change
 from citygraph.models import District, Place, PlaceImage
@@ -63,6 +65,10 @@ class UnitOfWork:
     clock: Callable[[], datetime] = utcnow
     _after_commit: list[Action] = field(default_factory=list, repr=False)
     _on_rollback: list[Action] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        # The change log reads the actor at flush time (a face may set it after creating us).
+        changelog.attach(self.session, lambda: self.actor, self.now)
 
     @property
     def settings(self) -> Settings:

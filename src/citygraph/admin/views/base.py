@@ -51,6 +51,9 @@ class DomainModelView(ModelView):
     services: ClassVar[Services]
 
     can_export = False  # exports would read whole tables (120k places) in one request
+    #: The one ordering rule of every list: newest first (highest id first), as Django's admin
+    #: orders a model without ``Meta.ordering``. Columns marked sortable can be clicked.
+    column_default_sort = ("id", True)
     page_size = 25
     page_size_options: ClassVar[list[int]] = [25, 50, 100]
 

@@ -1,4 +1,5 @@
-"""Places: district picker, type, coordinates and descriptions; images shown and added inline.
+"""Places: district picker, type, coordinates and descriptions; images shown, deleted and added
+inline on the place's edit form (Django's inline), all through the domain's image operations.
 
 The list may hold 120,000 places: one page is one ``ORDER BY id DESC LIMIT n`` statement, the
 count is a plain ``count(*)`` (see ``DomainModelView.count``), and the districts and image counts
@@ -8,6 +9,7 @@ of the page's rows are fetched in one statement each.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from markupsafe import Markup
@@ -18,7 +20,13 @@ from sqlmodel import col
 from starlette.requests import Request
 from wtforms import SelectField, StringField, TextAreaField
 
-from citygraph.admin.forms import DomainForm, ImagesField, control, uploads_bytes
+from citygraph.admin.forms import (
+    DomainForm,
+    ImagesField,
+    control,
+    select_control,
+    uploads_bytes,
+)
 from citygraph.admin.views.base import DomainModelView, parse_pk
 from citygraph.admin.views.districts import thumbnail
 from citygraph.domain import places
@@ -29,6 +37,7 @@ from citygraph.models import District, Place, PlaceImage, PlaceType
 
 DISTRICTS = "citygraph_districts"
 IMAGES = "citygraph_place_images"
+PLACES = "citygraph_places"
 TYPE_LABELS = {
     PlaceType.UNIQUE_PLACE: "Unique place",
     PlaceType.PARK: "Park",
@@ -38,6 +47,8 @@ TYPE_LABELS = {
 }
 # Domain field name -> form field name.
 ALIASES = {"district": "district_id", "image": "new_images"}
+#: The checkboxes of the inline images on the edit form (``value`` = image id).
+DELETE_IMAGES = "delete_images"
 
 
 def _blank(value: object) -> bool:
@@ -81,7 +92,6 @@ class PlaceAdmin(DomainModelView, model=Place):
     }
     column_searchable_list: ClassVar[list[str]] = ["title"]
     column_sortable_list: ClassVar[list[str]] = ["id", "title"]
-    column_default_sort = ("id", True)
     column_filters: ClassVar[list[Any]] = [
         ForeignKeyFilter("district_id", "title", District, title="District"),
         StaticValuesFilter(
@@ -109,6 +119,8 @@ class PlaceAdmin(DomainModelView, model=Place):
     def cell(self, obj: Any, prop: str, request: Request) -> Markup | None:
         if prop == "type":
             return Markup("{}").format(TYPE_LABELS.get(obj.type, obj.type))
+        if prop in ("latitude", "longitude"):
+            return Markup('<span class="cg-nowrap">{}</span>').format(getattr(obj, prop))
         if prop == "district_id":
             district = getattr(request.state, DISTRICTS, {}).get(obj.district_id)
             label = district.title if district else f"#{obj.district_id}"
@@ -153,6 +165,27 @@ class PlaceAdmin(DomainModelView, model=Place):
             await self._load_related(request, [place], images=True)
         return place
 
+    edit_template = "sqladmin/place_edit.html"
+
+    async def get_object_for_edit(self, request: Request) -> Any:
+        place = await super().get_object_for_edit(request)
+        if place is not None:
+            await self._load_related(request, [place], images=True)
+        return place
+
+    def inline_images(self, request: Request, place: Place) -> builtins.list[dict[str, Any]]:
+        """The place's images for the edit form's inline: id, thumbnail link, file name."""
+        images: builtins.list[PlaceImage] = getattr(request.state, IMAGES, {}).get(place.id, [])
+        return [
+            {
+                "id": image.id,
+                "url": self.media_link(image.image),
+                "name": image.image.rsplit("/", 1)[-1],
+                "details": request.url_for("admin:details", identity="place-image", pk=image.id),
+            }
+            for image in images
+        ]
+
     async def scaffold_form(self, rules: builtins.list[str] | None = None) -> type[DomainForm]:
         async with self.read() as session:
             district_choices = [
@@ -180,19 +213,19 @@ class PlaceAdmin(DomainModelView, model=Place):
                 "Type",
                 choices=[(t.value, label) for t, label in TYPE_LABELS.items()],
                 default=PlaceType.UNIQUE_PLACE.value,
-                render_kw=control(),
+                render_kw=select_control(),
                 validate_choice=False,  # the domain decides, with the APIs' message
             )
             district_id = SelectField(
                 "District",
                 choices=[("", "— choose a district —"), *district_choices],
-                render_kw=control(),
+                render_kw=select_control(),
                 validate_choice=False,
             )
             new_images = ImagesField(
                 "Add images",
                 media_prefix=prefix,
-                description="JPEG, PNG or WebP; existing images are listed on the place's page.",
+                description="JPEG, PNG or WebP; several at once.",
             )
 
         return PlaceForm
@@ -225,8 +258,11 @@ class PlaceAdmin(DomainModelView, model=Place):
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Place:
         uploads = await uploads_bytes(data.get("new_images"), self.settings.max_upload_bytes)
         form = self._form(data, uploads, partial=True)
+        doomed = [parse_pk(value) for value in (await request.form()).getlist(DELETE_IMAGES)]
         async with self.write(request, ALIASES) as uow:
-            return await places.update_place(uow, parse_pk(pk), form)
+            place = await places.update_place(uow, parse_pk(pk), form)
+            await places.delete_images_of_place(uow, parse_pk(pk), doomed)
+            return place
 
     async def delete_model(self, request: Request, pk: Any) -> None:
         async with self.write(request) as uow:
@@ -245,7 +281,6 @@ class PlaceImageAdmin(DomainModelView, model=PlaceImage):
     column_details_list: ClassVar[list[str]] = ["id", "image", "place_id"]
     column_labels: ClassVar[dict[Any, str]] = {"id": "ID", "image": "Image", "place_id": "Place"}
     column_sortable_list: ClassVar[list[str]] = ["id"]
-    column_default_sort = ("id", True)
     form_columns: ClassVar[list[str]] = ["place_id", "image"]
 
     def list_query(self, request: Request) -> Select[Any]:
@@ -260,11 +295,29 @@ class PlaceImageAdmin(DomainModelView, model=PlaceImage):
         if prop == "image":
             return thumbnail(self.media_link(obj.image))
         if prop == "place_id":
+            place = getattr(request.state, PLACES, {}).get(obj.place_id)
+            label = place.title if place else f"Place #{obj.place_id}"
             url = request.url_for("admin:details", identity="place", pk=obj.place_id)
-            return Markup('<a href="{}">Place #{}</a>').format(url, obj.place_id)
+            return Markup('<a href="{}">{}</a>').format(url, label)
         return None
 
-    async def scaffold_form(self, rules: list[str] | None = None) -> type[DomainForm]:
+    async def _load_places(self, request: Request, rows: Sequence[PlaceImage]) -> None:
+        async with self.read() as session:
+            ids = [parse_id(row.place_id) for row in rows]
+            setattr(request.state, PLACES, await places.places_by_ids(session, ids))
+
+    async def list(self, request: Request) -> Pagination:
+        pagination: Pagination = await super().list(request)
+        await self._load_places(request, pagination.rows)
+        return pagination
+
+    async def get_object_for_details(self, request: Request) -> Any:
+        image = await super().get_object_for_details(request)
+        if image is not None:
+            await self._load_places(request, [image])
+        return image
+
+    async def scaffold_form(self, rules: builtins.list[str] | None = None) -> type[DomainForm]:
         prefix = self.media_prefix
 
         class PlaceImageForm(DomainForm):

@@ -1,7 +1,7 @@
 """Users: list, search, filters, activate/deactivate and staff actions, setting a password.
 
-The password hash is in no list, page, form or export. Accounts are created by registration (REST
-or GraphQL) or ``citygraph createsuperuser``, never here, and are deactivated rather than deleted.
+The password hash is in no list, page, form or export. Staff create accounts here with the
+registration rules (``accounts.add_account``); accounts are deactivated rather than deleted.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqladmin.filters import BooleanFilter
 from sqladmin.flash import flash
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from wtforms import BooleanField, PasswordField
+from wtforms import BooleanField, PasswordField, StringField
 
 from citygraph.admin.forms import CHECKBOX, AdminFormError, DomainForm, control, form_error
 from citygraph.admin.views.base import DomainModelView, parse_pk
@@ -28,6 +28,27 @@ from citygraph.domain.policy import AccountAction
 from citygraph.domain.unit import UnitOfWork
 from citygraph.models import User
 
+
+class NewUserForm(DomainForm):
+    """The create form: what a registration asks for, plus the two switches."""
+
+    username = StringField("Username", render_kw=control(autocomplete="off"))
+    email = StringField("E-mail", render_kw=control(type="email", autocomplete="off"))
+    password = PasswordField("Password", render_kw=control(autocomplete="new-password"))
+    password_again = PasswordField(
+        "Password (again)", render_kw=control(autocomplete="new-password")
+    )
+    is_active = BooleanField(
+        "Active",
+        default=True,
+        description="Untick to send the activation link by e-mail instead.",
+        render_kw=CHECKBOX,
+    )
+    is_staff = BooleanField(
+        "Staff status", description="May log in to this admin.", render_kw=CHECKBOX
+    )
+
+
 # ``accounts.set_active`` / ``accounts.set_staff``: (unit, account id, new value)
 UserSwitch = Callable[[UnitOfWork, Id, bool], Awaitable[User]]
 
@@ -36,7 +57,6 @@ class UserAdmin(DomainModelView, model=User):
     name = "User"
     name_plural = "Users"
     icon = "fa-solid fa-users"
-    can_create = False
     can_delete = False
 
     column_list: ClassVar[list[str]] = [
@@ -61,21 +81,37 @@ class UserAdmin(DomainModelView, model=User):
     }
     column_searchable_list: ClassVar[list[str]] = ["username", "email"]
     column_sortable_list: ClassVar[list[str]] = ["id", "username", "email", "date_joined"]
-    column_default_sort = ("id", True)
     column_filters: ClassVar[list[Any]] = [
         BooleanFilter("is_active", title="Active"),
         BooleanFilter("is_staff", title="Staff"),
     ]
     form_columns: ClassVar[list[str]] = ["is_active", "is_staff"]
+    form_create_rules: ClassVar[list[str]] = [
+        "username",
+        "email",
+        "password",
+        "password_again",
+        "is_active",
+        "is_staff",
+    ]
+    form_edit_rules: ClassVar[list[str]] = [
+        "is_active",
+        "is_staff",
+        "new_password",
+        "new_password_again",
+    ]
 
     def cell(self, obj: Any, prop: str, request: Request) -> Markup | None:
         if prop in ("date_joined", "last_login"):
             moment = getattr(obj, prop)
             text = moment.strftime("%Y-%m-%d %H:%M UTC") if isinstance(moment, datetime) else "—"
-            return Markup("{}").format(text)
+            return Markup('<span class="cg-nowrap">{}</span>').format(text)
         return None
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[DomainForm]:
+        if rules == self.form_create_rules:
+            return NewUserForm
+
         class UserForm(DomainForm):
             is_active = BooleanField("Active", render_kw=CHECKBOX)
             is_staff = BooleanField(
@@ -91,6 +127,19 @@ class UserAdmin(DomainModelView, model=User):
             )
 
         return UserForm
+
+    async def insert_model(self, request: Request, data: dict[str, Any]) -> User:
+        """A new account, checked like a registration; the password is typed twice."""
+        password = str(data.get("password") or "")
+        if password != str(data.get("password_again") or ""):
+            raise form_error(InvalidInput.single("password_again", "password_mismatch"))
+        form = accounts.NewAccount.parse(
+            username=data.get("username"), email=data.get("email") or "", password=password
+        )
+        async with self.write(request) as uow:
+            return await accounts.add_account(
+                uow, form, active=bool(data.get("is_active")), staff=bool(data.get("is_staff"))
+            )
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> User:
         user_id = parse_pk(pk)

@@ -104,8 +104,15 @@ class UserAdmin(DomainModelView, model=User):
     def cell(self, obj: Any, prop: str, request: Request) -> Markup | None:
         if prop in ("date_joined", "last_login"):
             moment = getattr(obj, prop)
-            text = moment.strftime("%Y-%m-%d %H:%M UTC") if isinstance(moment, datetime) else "—"
-            return Markup('<span class="cg-nowrap">{}</span>').format(text)
+            if not isinstance(moment, datetime):
+                return Markup("—")
+            # Date and time may go on two lines, each stays whole.
+            return Markup(
+                '<span class="cg-nowrap">{}</span> <span class="cg-nowrap">{}</span>'
+            ).format(moment.strftime("%Y-%m-%d"), moment.strftime("%H:%M UTC"))
+        if prop in ("username", "email"):
+            # Up to 150 and 254 characters without a space: they may break anywhere.
+            return Markup('<span class="cg-break">{}</span>').format(getattr(obj, prop) or "—")
         return None
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[DomainForm]:

@@ -139,7 +139,9 @@ class PlaceAdmin(DomainModelView, model=Place):
                 )
                 for image in images
             ]
-            more = Markup('<div class="mt-1"><a href="{}">Edit the place</a> to add images.</div>')
+            more = Markup(
+                '<div class="mt-1"><a href="{}">Edit the place</a> to add or delete images.</div>'
+            )
             edit = request.url_for("admin:edit", identity=self.identity, pk=obj.id)
             return Markup("").join(cells) + more.format(edit) if cells else more.format(edit)
         return None

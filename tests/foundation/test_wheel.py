@@ -20,7 +20,16 @@ import pytest
 from citygraph.web.bundles import BUNDLES, PACKAGED_DIR
 
 REPO = Path(__file__).resolve().parents[2]
-OWN_FILES = ("citygraph-graphiql.js", "citygraph-docs.js", "favicon.svg", "favicon.ico")
+OWN_FILES = (
+    "citygraph-graphiql.js",
+    "citygraph-docs.js",
+    "citygraph-admin.css",
+    "citygraph-admin.js",
+    "favicon.svg",
+    "favicon.ico",
+)
+#: The admin's template overrides (sqladmin reads them from the package folder).
+ADMIN_TEMPLATES = ("layout.html", "index.html", "place_edit.html")
 
 
 def build(source: Path, out: Path, *targets: str) -> subprocess.CompletedProcess[str]:
@@ -59,6 +68,8 @@ def test_sdist_and_wheel_carry_the_assets(tmp_path: Path) -> None:
             assert archive.read(packaged) == original.read_bytes(), rel
     for name in OWN_FILES:
         assert f"citygraph/static/{name}" in names
+    for name in ADMIN_TEMPLATES:
+        assert f"citygraph/admin/templates/sqladmin/{name}" in names
     # Only the listed files: no source maps, no whole packages.
     assert not [name for name in names if name.endswith(".map")]
 

@@ -152,3 +152,23 @@ async def test_logins_and_registrations_are_not_staff_changes(
     )
     assert login.status_code == 200
     assert await log_rows(services) == []
+
+
+async def test_the_whole_change_log_is_read_only(staff: Admin, services: Services) -> None:
+    created = await staff.post(
+        "/admin/district/create", {"title": "Тверской", "abbreviation": "ТВР", "save": "Save"}
+    )
+    assert created.status_code == 302, created.text
+    (entry,) = await log_rows(services)
+    listing = await staff.client.get("/admin/change-log/list")
+    assert listing.status_code == 200
+    assert f'/admin/district/details/{entry.object_id}">Тверской</a>' in listing.text
+    assert "/admin/change-log/list" in (await staff.client.get("/admin/")).text
+    details = await staff.client.get(f"/admin/change-log/details/{entry.id}")
+    assert details.status_code == 200
+    assert "operator" in details.text
+    # Written by the domain only: no form, no deletion.
+    assert (await staff.client.get("/admin/change-log/create")).status_code == 403
+    assert (await staff.client.get(f"/admin/change-log/edit/{entry.id}")).status_code == 403
+    assert (await staff.delete("change-log", entry.id)).status_code == 403
+    assert [row.id for row in await log_rows(services)] == [entry.id]

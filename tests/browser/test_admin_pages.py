@@ -26,7 +26,10 @@ from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 from sqlmodel import col, select
 
 from citygraph.config import Settings
-from citygraph.models import Place, PlaceImage, User
+from citygraph.domain import districts
+from citygraph.domain.parsers import parse_id
+from citygraph.domain.unit import unit_of_work
+from citygraph.models import District, Place, PlaceImage, User
 from citygraph.services import Services
 from tests.admin.conftest import PASSWORD, make_user
 from tests.support.browser import PageWatch
@@ -75,7 +78,13 @@ async def pages_to_visit(services: Services) -> list[tuple[str, str]]:
         ("user-create", "/admin/user/create"),
         ("user-edit", f"/admin/user/edit/{user.id}"),
         ("user-details", f"/admin/user/details/{user.id}"),
+        ("change-log-list", "/admin/change-log/list"),
     ]
+
+
+async def staff_account(services: Services) -> User:
+    async with services.sessions() as session:
+        return (await session.exec(select(User).where(User.username == "operator"))).one()
 
 
 async def offline_context(browser: Browser, base: str, width: int) -> BrowserContext:
@@ -109,6 +118,12 @@ async def test_every_admin_page_fits_and_works_offline(
     await make_user(demo, "operator", staff=True, superuser=True)
     await make_user(demo, WAITING, active=False)
     visits = await pages_to_visit(demo)
+    # Something in the change log: a staff change through the domain.
+    async with unit_of_work(demo, actor=await staff_account(demo)) as uow:
+        first = (await uow.session.exec(select(District).order_by(col(District.id)))).first()
+        assert first is not None
+        form = districts.DistrictForm.parse(partial=True, abbreviation="ЦАО-1")
+        await districts.update_district(uow, parse_id(first.id), form)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     with live_server(settings) as base:

@@ -20,6 +20,7 @@ from citygraph.services import Services
 from tests.accounts.conftest import Outbox
 from tests.admin.conftest import Admin, field_errors, login, make_user
 from tests.conftest import make_settings
+from tests.support.mail import deliver_mail
 from tests.support.server import free_port
 
 NEW_PASSWORD = "Lantern-Ocean-73"
@@ -90,6 +91,7 @@ async def test_staff_create_an_active_account_that_logs_in(
         False,
     )
     assert user.password.startswith("$2b$")
+    await deliver_mail(services)
     assert outbox.messages == []  # active: nothing to confirm
     token = await client.post(
         "/auth/jwt/create/", json={"username": "courier", "password": NEW_PASSWORD}
@@ -114,6 +116,7 @@ async def test_an_inactive_account_is_sent_its_activation_link(
     assert response.status_code == 302, response.text
     (user,) = await accounts_named(services, "latecomer")
     assert (user.is_active, user.is_staff) == (False, True)
+    await deliver_mail(services)
     assert [message["To"] for message in outbox.messages] == ["late@example.com"]
     assert len(outbox.links("activate")) == 1
     # It is waiting on the start page.
@@ -157,6 +160,7 @@ async def test_refused_forms_write_nothing(
         log = (await session.exec(select(ChangeLog))).all()
     assert sorted(users) == ["operator"]
     assert log == []
+    await deliver_mail(services)
     assert outbox.messages == []
 
 

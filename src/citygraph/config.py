@@ -119,6 +119,15 @@ class Settings(BaseSettings):
     graphql_max_subscriptions: int = Field(
         default=20, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_SUBSCRIPTIONS"
     )
+    # The estimated fields of a query's answer (graphql.cost), the size lists without a page
+    # count as, and the largest response body sent (a GraphQL error instead).
+    graphql_max_cost: int = Field(
+        default=100_000, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_COST"
+    )
+    graphql_list_size: int = Field(default=20, gt=0, validation_alias="CITYGRAPH_GRAPHQL_LIST_SIZE")
+    graphql_max_response_bytes: int = Field(
+        default=10_000_000, gt=0, validation_alias="CITYGRAPH_GRAPHQL_MAX_RESPONSE_BYTES"
+    )
     # Every face: JSON and form bodies (multipart: plus the upload limit per accepted file).
     max_body_bytes: int = Field(
         default=1_000_000,
@@ -139,6 +148,10 @@ class Settings(BaseSettings):
     introspection: bool | None = Field(default=None, validation_alias="CITYGRAPH_INTROSPECTION")
     max_upload_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0, validation_alias="CITYGRAPH_MAX_UPLOAD_BYTES"
+    )
+    # Width x height of an accepted image, well below Pillow's decompression-bomb limit.
+    max_image_pixels: int = Field(
+        default=40_000_000, gt=0, validation_alias="CITYGRAPH_MAX_IMAGE_PIXELS"
     )
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")

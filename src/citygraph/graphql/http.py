@@ -70,6 +70,10 @@ CSRF_MESSAGE = (
 )
 
 
+class TooLarge(Response):
+    """The response-size cap's error (never cached)."""
+
+
 class Refused(Exception):
     """Refuse the whole request with an HTTP status and one GraphQL-shaped error."""
 
@@ -318,8 +322,14 @@ class GraphQLEndpoint:
         self.services = services
         self.ide = ide
         self.hide_suggestions = not services.settings.introspection_enabled
+        settings = services.settings
+        self.max_response_bytes = settings.graphql_max_response_bytes
         self.reads = CompiledReads(
-            schema.as_str(), services.engine, enabled=services.settings.compiled_reads
+            schema.as_str(),
+            services.engine,
+            enabled=settings.compiled_reads,
+            max_cost=settings.graphql_max_cost,
+            list_size=settings.graphql_list_size,
         )
         self.documents = PersistedDocuments.from_settings(
             services.settings, services.engine, schema.as_str()
@@ -361,10 +371,11 @@ class GraphQLEndpoint:
             media_prefix(self.services.settings, base_url),
         )
         if statement is not None and "authorization" not in request.headers:
-            body = await self.reads.run(statement)
+            response = self.compiled(await self.reads.run(statement), media)
             await self.remember(resolved)
-            mark_cacheable(request.scope)
-            return self.compiled(body, media)
+            if not isinstance(response, TooLarge):
+                mark_cacheable(request.scope)
+            return response
         async with self.services.sessions() as session:
             uow = UnitOfWork(session, self.services, client_address=client_address(request))
             uow.actor = await authenticate(request, uow)
@@ -385,9 +396,14 @@ class GraphQLEndpoint:
         self.reads.learn(operation.query, operation.operation_name, result)
         if not _is_request_error(result):
             await self.remember(resolved)
-        if not result.errors and self.reads.is_query(operation.query, operation.operation_name):
+        response = self.respond(result, media)
+        if (
+            not result.errors
+            and self.reads.is_query(operation.query, operation.operation_name)
+            and not isinstance(response, TooLarge)
+        ):
             mark_cacheable(request.scope)
-        return self.respond(result, media)
+        return response
 
     async def resolve(self, operation: Operation) -> Resolved:
         """The document the request names (``persisted``), or its refusal."""
@@ -404,7 +420,22 @@ class GraphQLEndpoint:
             await self.documents.register(resolved.register, resolved.query)
 
     def compiled(self, body: bytes, media: str) -> Response:
+        if len(body) > self.max_response_bytes:
+            return self.too_large(len(body), media)
         return Response(body, media_type=f"{media}; charset=utf-8")
+
+    def too_large(self, size: int, media: str) -> TooLarge:
+        """The response-size cap: one clean error instead of a body too large to send
+        (the cost limit keeps most such queries from running at all)."""
+        error = errors.request_error(
+            f"The response would be {size} bytes, more than the limit of "
+            f"{self.max_response_bytes}: ask for smaller pages or fewer fields.",
+            errors.RESPONSE_TOO_LARGE,
+            size=size,
+            maxBytes=self.max_response_bytes,
+        )
+        body = encode({"errors": [error], "data": None})
+        return TooLarge(body, media_type=f"{media}; charset=utf-8")
 
     async def execute(
         self, request: Request, operation: Operation, context: GraphQLContext
@@ -431,7 +462,10 @@ class GraphQLEndpoint:
         request_error = _is_request_error(result)
         body = result_body(result, self.format, with_data=not request_error)
         status = 400 if request_error and media == GRAPHQL_RESPONSE_JSON else 200
-        return Response(encode(body), status_code=status, media_type=f"{media}; charset=utf-8")
+        encoded = encode(body)
+        if len(encoded) > self.max_response_bytes:
+            return self.too_large(len(encoded), media)
+        return Response(encoded, status_code=status, media_type=f"{media}; charset=utf-8")
 
     def format(self, error: GraphQLError) -> dict[str, Any]:
         return errors.format_error(error, hide_suggestions=self.hide_suggestions)

@@ -7,6 +7,9 @@ with its variables (the statement is cached per variables and media base) and an
 database's JSON, never touching the executor. Requests that do not compile (a field outside the
 read graph, arguments the domain forms refuse) keep taking the executor's path.
 
+Every statement is costed with its variables first (``cost``): over the limit, the request is
+the executor's, which refuses it with ``QUERY_TOO_COSTLY`` before running anything.
+
 ``CITYGRAPH_COMPILED_READS=off`` turns this off (every request executes; the differential test
 compares the two paths).
 """
@@ -23,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.types import ExecutionResult
 
 from citygraph.graphql.compiler import NotCompilable, Plan, Statement, compile_query, plan_for
+from citygraph.graphql.cost import operation_cost
 from citygraph.graphql.enums import ENUMS
 from citygraph.graphql.scalars import parse_decimal, parse_decimal_literal
 from citygraph.jsonsql import Dialect
@@ -80,10 +84,20 @@ def _is_request_error(result: ExecutionResult) -> bool:
 
 
 class CompiledReads:
-    def __init__(self, sdl: str, engine: AsyncEngine, *, enabled: bool) -> None:
+    def __init__(
+        self,
+        sdl: str,
+        engine: AsyncEngine,
+        *,
+        enabled: bool,
+        max_cost: int,
+        list_size: int,
+    ) -> None:
         self.schema = read_schema(sdl)
         self.engine = engine
         self.enabled = enabled
+        self.max_cost = max_cost
+        self.list_size = list_size
         self.dialect: Dialect = "sqlite" if engine.dialect.name == "sqlite" else "postgresql"
         self._plans: LRU[tuple[str, str | None], Plan | None] = LRU(PLAN_CACHE_SIZE)
         self._statements: LRU[tuple[object, ...], Statement | NotCompilable] = LRU(
@@ -129,6 +143,7 @@ class CompiledReads:
         found = self._statements.get(key)
         if found is None:
             try:
+                self.check_cost(plan, variables)
                 found = compile_query(
                     self.schema, plan, variables, dialect=self.dialect, media_base=media_base
                 )
@@ -136,6 +151,14 @@ class CompiledReads:
                 found = exc
             self._statements.put(key, found)
         return None if isinstance(found, NotCompilable) else found
+
+    def check_cost(self, plan: Plan, variables: dict[str, object] | None) -> None:
+        """Too costly with these variables: the executor's turn (it reports the error)."""
+        cost = operation_cost(
+            self.schema, plan.operation, plan.fragments, variables, list_size=self.list_size
+        )
+        if cost > self.max_cost:
+            raise NotCompilable
 
     async def run(self, statement: Statement, connection: AsyncConnection | None = None) -> bytes:
         """The response body: ``{"data": ...}`` around the statement's JSON text."""

@@ -101,3 +101,21 @@ async def test_unknown_place_and_missing_file(staff: Admin, services: Services) 
     assert response.status_code == 400
     assert field_errors(response.text) == [render("null"), render("empty")]
     assert await images(services) == []
+
+
+async def test_a_polyglot_upload_is_stored_as_its_pixels_only(
+    staff: Admin, services: Services
+) -> None:
+    """The admin stores what the APIs store: the image re-encoded, nothing after its end."""
+    place = await make_place(services)
+    polyglot = png("purple") + b"<html><script>alert(1)</script></html>"
+    response = await staff.post(
+        "/admin/place-image/create",
+        {"place_id": str(place.id), "save": "Save"},
+        files={"image": ("square.png", polyglot, "image/png")},
+    )
+    assert response.status_code == 302, response.text
+    (image,) = await images(services)
+    stored = (services.settings.media_root / image.image).read_bytes()
+    assert b"<html" not in stored
+    assert stored == png("purple")  # Pillow's own encoding of these pixels

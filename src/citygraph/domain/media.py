@@ -1,4 +1,5 @@
-"""Image files: checked with Pillow, kept in the media store, linked at the media URL.
+"""Image files: checked and re-encoded with Pillow, kept in the media store, linked at the
+media URL.
 
 The store (``citygraph.storage``: the media folder, or S3 with ``CITYGRAPH_MEDIA_STORAGE``) is
 reached only through this module: ``write_image`` and ``delete_image``/``discard_image`` take a
@@ -11,9 +12,11 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+import warnings
 from dataclasses import dataclass
+from decimal import Decimal
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from citygraph.config import Settings
 from citygraph.domain.errors import FieldError, ServiceUnavailable
@@ -23,36 +26,67 @@ from citygraph.storage.base import IMAGE_TYPES
 log = logging.getLogger(__name__)
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+#: Re-encoding a rotated JPEG (its quantization cannot be kept) and any WebP.
+JPEG_QUALITY = 90
+WEBP_QUALITY = 90
 
 
 @dataclass(frozen=True)
 class ValidImage:
-    """Image bytes Pillow accepted, and the extension of their format."""
+    """Image bytes Pillow wrote (re-encoded from an upload), and their format's extension."""
 
     data: bytes
     extension: str
 
 
-def _image_extension(data: bytes) -> str | None:
+def _reencode(image: Image.Image, fmt: str) -> bytes:
+    """The pixels alone, in their format: no metadata (EXIF, ICC, XMP, comments, text chunks),
+    no trailing bytes, only the first frame. Orientation is applied to the pixels first, since
+    the EXIF that stated it is dropped; JPEG keeps its quantization when nothing was rotated."""
+    upright = ImageOps.exif_transpose(image) or image
+    keep = upright.info.get("transparency")
+    upright.info = {} if keep is None else {"transparency": keep}
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        quality: int | str = "keep" if upright is image else JPEG_QUALITY
+        upright.save(out, "JPEG", quality=quality)
+    elif fmt == "WEBP":
+        upright.save(out, "WEBP", quality=WEBP_QUALITY)
+    else:
+        upright.save(out, fmt)
+    return out.getvalue()
+
+
+def _clean_image(data: bytes, max_pixels: int) -> ValidImage | FieldError:
+    """Decode and re-encode: what is stored is only ever what Pillow itself wrote, so a file
+    that is also HTML, a ZIP or a script (a polyglot) loses everything but its pixels."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            fmt = image.format
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        return None
-    return ALLOWED_FORMATS.get(fmt or "")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                fmt = image.format or ""
+                if fmt not in ALLOWED_FORMATS:
+                    return FieldError("invalid_image")
+                if image.width * image.height > max_pixels:
+                    raise Image.DecompressionBombError
+                image.load()
+                return ValidImage(_reencode(image, fmt), ALLOWED_FORMATS[fmt])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        megapixels = format(Decimal(max_pixels) / 1_000_000, "f")
+        megapixels = megapixels.rstrip("0").rstrip(".") if "." in megapixels else megapixels
+        return FieldError("image_too_many_pixels", {"limit_mp": megapixels})
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        return FieldError("invalid_image")
 
 
 def check_image(settings: Settings, data: bytes) -> ValidImage | FieldError:
-    """The image, or the one problem DRF's ``ImageField`` (plus our size limit) reports."""
+    """The image re-encoded, or the one problem DRF's ``ImageField`` (plus our size and pixel
+    limits) reports."""
     if not data:
         return FieldError("empty")
     if len(data) > settings.max_upload_bytes:
         return FieldError("file_too_large", {"limit_mb": f"{settings.max_upload_bytes / 2**20:g}"})
-    extension = _image_extension(data)
-    if extension is None:
-        return FieldError("invalid_image")
-    return ValidImage(data, extension)
+    return _clean_image(data, settings.max_image_pixels)
 
 
 async def write_image(settings: Settings, image: ValidImage, folder: str) -> str:

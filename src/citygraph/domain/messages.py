@@ -47,6 +47,7 @@ MESSAGES: Final[Mapping[str, str]] = {
         "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
     ),
     "file_too_large": "The file is too large (limit {limit_mb} MB).",
+    "image_too_many_pixels": "The image has too many pixels (limit {limit_mp} megapixels).",
     # DRF serializer-level
     "no_data": "No data provided",
     "not_a_dict": "Invalid data. Expected a dictionary, but got {datatype}.",

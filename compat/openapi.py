@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from citygraph.domain.parsers import MAX_INTEGER_STRING
 from compat.rendering import json_bytes
 
 JSON = "application/json"
@@ -52,10 +53,10 @@ THROTTLED = {
 NOT_ACCEPTABLE = _response("The `Accept` header does not allow JSON.", _ref("Detail"))
 
 
-def _body(schema_name: str) -> dict[str, Any]:
+def _body(schema_name: str, *, required: bool = True) -> dict[str, Any]:
     schema = _ref(schema_name)
     return {
-        "required": True,
+        "required": required,
         "content": {JSON: {"schema": schema}, FORM: {"schema": schema}},
     }
 
@@ -66,6 +67,7 @@ def _operation(
     *,
     tag: str,
     body: str | None = None,
+    body_required: bool = True,
     parameters: list[dict[str, Any]] | None = None,
     secured: bool = True,
     operation_id: str,
@@ -74,7 +76,7 @@ def _operation(
     if parameters:
         operation["parameters"] = parameters
     if body:
-        operation["requestBody"] = _body(body)
+        operation["requestBody"] = _body(body, required=body_required)
     all_responses = dict(responses)
     all_responses.setdefault("406", NOT_ACCEPTABLE)
     if secured:
@@ -87,17 +89,51 @@ def _operation(
     return operation
 
 
+#: DRF's ``IntegerField`` on a string (Python's ``int`` after dropping a ``.000`` tail).
+DRF_INTEGER = r"^\s*[+-]?\d+(_\d+)*(\.0*)?\s*$"
+
+
+#: Django's ``EmailValidator``, the common part of it (dot-atom local part, a host name with
+#: a letters-only top-level domain): every address matching is accepted; quoted local parts,
+#: ``localhost``, IP literals and IDNs are accepted too, undocumented.
+_LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ATOM = "[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+"
+EMAIL = rf"^\s*{_ATOM}(\.{_ATOM})*@{_LABEL}(\.{_LABEL})*\.[A-Za-z]{{2,63}}\s*$"
+#: Django's username validator (``\w`` in Python's Unicode sense).
+USERNAME = r"^\s*[\w.@+-]+\s*$"
+
+
 def _integer_query(name: str, description: str) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
         "required": True,
         "description": description,
-        "schema": {"type": "string", "examples": ["1"]},
+        "schema": {
+            "type": "string",
+            "pattern": DRF_INTEGER,
+            "maxLength": MAX_INTEGER_STRING,
+            "examples": ["1"],
+        },
     }
 
 
 NO_CONTENT = {"204": {"description": "Done."}}
+#: DRF's ``CharField`` (``allow_blank=False``, whitespace trimmed): "This field may not be
+#: blank." unless something but whitespace is in it.
+NON_BLANK: dict[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    # something but whitespace; no NUL, no lone surrogate (DRF's validators refuse both)
+    "pattern": r"^[^\u0000\ud800-\udfff]*[^\s\u0000\ud800-\udfff][^\u0000\ud800-\udfff]*$",
+}
+
+OPTIONAL_EMAIL = {
+    "type": "string",
+    "maxLength": 254,
+    "pattern": f"^\\s*$|{EMAIL}",
+    "description": "An e-mail address, or blank for none.",
+}
 
 SCHEMAS: dict[str, Any] = {
     "Detail": {
@@ -143,9 +179,13 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["title"],
         "properties": {
-            "title": {"type": "string", "maxLength": 100},
+            "title": {**NON_BLANK, "maxLength": 100},
             "abbreviation": {"type": "string", "maxLength": 10},
-            "image": {"type": "string", "format": "binary"},
+            "image": {
+                "type": ["string", "null"],
+                "format": "binary",
+                "description": "A JPEG, PNG or WebP file (multipart); null or absent: none.",
+            },
         },
     },
     "PlaceImage": {
@@ -200,9 +240,9 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["username", "password"],
         "properties": {
-            "username": {"type": "string", "maxLength": 150},
-            "email": {"type": "string", "maxLength": 254},
-            "password": {"type": "string"},
+            "username": {**NON_BLANK, "maxLength": 150, "pattern": USERNAME},
+            "email": OPTIONAL_EMAIL,
+            "password": NON_BLANK,
         },
     },
     "Registered": {
@@ -217,7 +257,7 @@ SCHEMAS: dict[str, Any] = {
     "Credentials": {
         "type": "object",
         "required": ["username", "password"],
-        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+        "properties": {"username": NON_BLANK, "password": NON_BLANK},
     },
     "TokenPair": {
         "type": "object",
@@ -227,7 +267,7 @@ SCHEMAS: dict[str, Any] = {
     "RefreshInput": {
         "type": "object",
         "required": ["refresh"],
-        "properties": {"refresh": {"type": "string"}},
+        "properties": {"refresh": NON_BLANK},
     },
     "AccessToken": {
         "type": "object",
@@ -237,25 +277,25 @@ SCHEMAS: dict[str, Any] = {
     "VerifyInput": {
         "type": "object",
         "required": ["token"],
-        "properties": {"token": {"type": "string"}},
+        "properties": {"token": NON_BLANK},
     },
     "Empty": {"type": "object", "maxProperties": 0},
     "UidToken": {
         "type": "object",
         "required": ["uid", "token"],
-        "properties": {"uid": {"type": "string"}, "token": {"type": "string"}},
+        "properties": {"uid": NON_BLANK, "token": NON_BLANK},
     },
     "EmailInput": {
         "type": "object",
         "required": ["email"],
-        "properties": {"email": {"type": "string"}},
+        "properties": {"email": {**NON_BLANK, "maxLength": 254, "pattern": EMAIL}},
     },
     "SetPassword": {
         "type": "object",
         "required": ["new_password", "current_password"],
         "properties": {
-            "new_password": {"type": "string"},
-            "current_password": {"type": "string"},
+            "new_password": NON_BLANK,
+            "current_password": NON_BLANK,
         },
     },
     "UserUpdate": {
@@ -263,37 +303,37 @@ SCHEMAS: dict[str, Any] = {
         "description": "djoser's `UserSerializer`: only `email` can change (`id`, `username` "
         "are read-only and ignored). A different address deactivates the account and mails a "
         "new activation link.",
-        "properties": {"email": {"type": "string", "maxLength": 254}},
+        "properties": {"email": OPTIONAL_EMAIL},
     },
     "CurrentPassword": {
         "type": "object",
         "required": ["current_password"],
-        "properties": {"current_password": {"type": "string"}},
+        "properties": {"current_password": NON_BLANK},
     },
     "SetUsername": {
         "type": "object",
         "required": ["current_password", "new_username"],
         "properties": {
-            "current_password": {"type": "string"},
-            "new_username": {"type": "string", "maxLength": 150},
+            "current_password": NON_BLANK,
+            "new_username": {**NON_BLANK, "maxLength": 150},
         },
     },
     "ResetUsernameConfirm": {
         "type": "object",
         "required": ["uid", "token", "new_username"],
         "properties": {
-            "uid": {"type": "string"},
-            "token": {"type": "string"},
-            "new_username": {"type": "string", "maxLength": 150},
+            "uid": NON_BLANK,
+            "token": NON_BLANK,
+            "new_username": {**NON_BLANK, "maxLength": 150},
         },
     },
     "ResetPasswordConfirm": {
         "type": "object",
         "required": ["uid", "token", "new_password"],
         "properties": {
-            "uid": {"type": "string"},
-            "token": {"type": "string"},
-            "new_password": {"type": "string"},
+            "uid": NON_BLANK,
+            "token": NON_BLANK,
+            "new_password": NON_BLANK,
         },
     },
 }
@@ -309,7 +349,17 @@ USER_ID = {
     "required": True,
     "schema": {"type": "string", "pattern": "^[^/.]+$"},
 }
-NOT_FOUND = _response("No such account (or, for PUT/PATCH, another's account).", _ref("Detail"))
+#: An id the route does not match (a ``.`` in it) gets Django's HTML page, as every unknown path.
+NOT_FOUND_PAGE = {"text/html": {"schema": {"type": "string"}}}
+
+
+def _not_found(description: str) -> dict[str, Any]:
+    response = _response(description + " An id with a `.` is Django's HTML 404 page.")
+    response["content"] = {JSON: {"schema": _ref("Detail")}, **NOT_FOUND_PAGE}
+    return response
+
+
+NOT_FOUND = _not_found("No such account (or, for PUT/PATCH, another's account).")
 
 
 def _account_changes(
@@ -324,6 +374,7 @@ def _account_changes(
             update,
             tag="accounts",
             body="UserUpdate",
+            body_required=False,  # no body, or an empty one: nothing changes
             parameters=parameters,
             operation_id=f"replace{suffix}",
         ),
@@ -332,6 +383,7 @@ def _account_changes(
             update,
             tag="accounts",
             body="UserUpdate",
+            body_required=False,
             parameters=parameters,
             operation_id=f"update{suffix}",
         ),
@@ -435,7 +487,7 @@ PATHS: dict[str, Any] = {
             "A profile, for staff or its owner; `[]` when staff ask for an unknown id.",
             {"200": _response("Profiles.", _list("Profile")), "400": BAD_REQUEST, "403": FORBIDDEN},
             tag="accounts",
-            parameters=[{**_integer_query("id", "Account id."), "required": False}],
+            parameters=[_integer_query("id", "Account id (required: 400 without it).")],
             operation_id="getProfile",
         )
     },
@@ -468,7 +520,7 @@ PATHS: dict[str, Any] = {
             "One account (its owner or staff; others' accounts are 404).",
             {
                 "200": _response("The account.", _ref("User")),
-                "404": _response("No such account.", _ref("Detail")),
+                "404": _not_found("No such account."),
             },
             tag="accounts",
             parameters=[USER_ID],

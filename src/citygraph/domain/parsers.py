@@ -18,6 +18,7 @@ no row has: looking it up simply finds nothing, on either database.
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
@@ -370,7 +371,10 @@ def bounded_float(*, exclusive_min: float, max_value: float) -> Callable[[object
     def parse(raw: object) -> float:
         if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal):
             raise problem("number.invalid")
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an int beyond any float: as far out as infinity
+            value = math.inf if raw > 0 else -math.inf
         if not value > exclusive_min:  # also refuses NaN
             raise problem("exclusive_min_value", limit_value=_format_limit(Decimal(exclusive_min)))
         if value > max_value:

@@ -13,3 +13,9 @@ document.querySelectorAll('input[type="file"][data-image-preview]').forEach(func
     });
   });
 });
+
+// Flash messages (sqladmin's flash.html showed them with an inline script, which the admin's
+// Content-Security-Policy refuses).
+document.querySelectorAll('.toast.admin-toast').forEach(function (element) {
+  new window.tabler.bootstrap.Toast(element, { delay: 3000 }).show();
+});

@@ -81,7 +81,9 @@ def run_schemathesis(location: str, config: Path, *extra: str) -> subprocess.Com
         "all",
         *extra,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(  # in the test's folder: the CLI keeps a cache where it runs
+        command, capture_output=True, text=True, timeout=600, check=False, cwd=config.parent
+    )
     config.with_suffix(".log").write_text(result.stdout + result.stderr)
     print(result.stdout[-20000:], result.stderr[-5000:])
     return result

@@ -8,6 +8,7 @@ faces the same rules and messages.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from citygraph.domain.errors import FieldError
 from citygraph.domain.parsers import Id, parse_integer_id, parse_one
 from citygraph.domain.values import UNSET
+from citygraph.web.forms import read_form
 from compat import errors
 
 JSON = "application/json"
@@ -60,6 +62,22 @@ def _media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
+#: Django's ``MultiPartParser.boundary_re`` (matched at the start, as Django does).
+_BOUNDARY = re.compile(r"[ -~]{0,200}[!-~]")
+
+
+def _boundary(content_type: str) -> str | None:
+    """The ``boundary`` parameter, unquoted, or ``None`` (Django's ``parse_header_parameters``)."""
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "boundary":
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            return value
+    return None
+
+
 def _last_values(form: FormData) -> tuple[dict[str, str], dict[str, Upload]]:
     values: dict[str, str] = {}
     files: dict[str, Upload] = {}
@@ -92,16 +110,20 @@ async def parse_body(request: Request) -> Body:
         return _parse_json(body)
     if media == FORM:
         try:
-            form = await request.form()
-        except (ValueError, UnicodeDecodeError) as exc:  # pragma: no cover - lenient parser
-            raise errors.parse_error("Form", str(exc)) from exc
+            form = await read_form(request)
+        except MultiPartException as exc:  # pragma: no cover - lenient parser
+            raise errors.parse_error("Form", exc.message) from exc
         values, files = _last_values(form)
         return Body(values, is_form=True, files=files)
     if media == MULTIPART:
+        boundary = _boundary(raw_type)
+        if boundary is None or not _BOUNDARY.match(boundary):
+            # Django's ``MultiPartParser`` wording, checked before any byte is parsed.
+            raise errors.parse_error("Multipart form", f"Invalid boundary in multipart: {boundary}")
         try:
-            form = await request.form()
-        except (MultiPartException, ValueError, KeyError, AssertionError) as exc:
-            raise errors.parse_error("Multipart form", str(exc) or "Invalid boundary") from exc
+            form = await read_form(request)
+        except MultiPartException as exc:
+            raise errors.parse_error("Multipart form", exc.message) from exc
         values, files = _last_values(form)
         await _read_uploads(form, files)
         await form.close()
@@ -115,7 +137,7 @@ def _reject_constant(name: str) -> Any:
 
 def _parse_json(raw: bytes) -> Body:
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8")  # the request guard refused nesting too deep to decode
         data = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.parse_error("JSON", str(exc)) from exc

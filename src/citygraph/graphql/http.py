@@ -53,7 +53,9 @@ from citygraph.graphql.schema import CitygraphSchema
 from citygraph.models import User
 from citygraph.services import Services
 from citygraph.web.cache import is_cacheable, mark_cacheable
+from citygraph.web.forms import read_form
 from citygraph.web.guard import media_type
+from citygraph.web.jsonbody import TooDeep, check_depth
 from citygraph.web.state import base_url_of, client_address
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -144,7 +146,11 @@ class Operation:
 def _json(raw: str | bytes, what: str) -> Any:
     """orjson, then the standard library for the JSON orjson refuses but RFC 8259 allows (an
     escaped lone surrogate: the domain's parsers refuse it with a field error); nesting deeper
-    than either can go is a 400 like any other parse error."""
+    than ``jsonbody.MAX_DEPTH`` is a 400 like any other parse error."""
+    try:
+        check_depth(raw)
+    except TooDeep as exc:
+        raise Refused(400, f"Unable to parse {what} as JSON: {exc}") from None
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -226,9 +232,9 @@ async def _from_multipart(request: Request) -> Operation:
     if not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
         raise Refused(400, CSRF_MESSAGE)
     try:
-        form = await request.form()
-    except (MultiPartException, ValueError, KeyError, AssertionError):
-        raise Refused(400, "Unable to parse the multipart body") from None
+        form = await read_form(request)
+    except MultiPartException as exc:
+        raise Refused(400, f"Unable to parse the multipart body: {exc.message}") from None
     operations, files_map = form.get("operations"), form.get("map", "{}")
     if not isinstance(operations, str) or not isinstance(files_map, str):
         raise Refused(400, "The multipart body needs `operations` and `map` fields")
@@ -462,10 +468,18 @@ class GraphQLEndpoint:
         request_error = _is_request_error(result)
         body = result_body(result, self.format, with_data=not request_error)
         status = 400 if request_error and media == GRAPHQL_RESPONSE_JSON else 200
+        headers: dict[str, str] = {}
+        outages = [o for o in map(errors.outage, result.errors or ()) if o is not None]
+        if any(o.what == "database" for o in outages):
+            # The database is down: the whole answer is unusable, say so at the HTTP level too.
+            status = 503
+            headers["Retry-After"] = str(max(o.retry_after for o in outages))
         encoded = encode(body)
         if len(encoded) > self.max_response_bytes:
             return self.too_large(len(encoded), media)
-        return Response(encoded, status_code=status, media_type=f"{media}; charset=utf-8")
+        return Response(
+            encoded, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers
+        )
 
     def format(self, error: GraphQLError) -> dict[str, Any]:
         return errors.format_error(error, hide_suggestions=self.hide_suggestions)

@@ -9,8 +9,9 @@ Every request with a body passes here before any face reads it:
   ``CITYGRAPH_MAX_BODY_BYTES`` for JSON and form bodies; with multipart, plus
   ``CITYGRAPH_MAX_UPLOAD_BYTES`` per file a face accepts (one for REST and GraphQL,
   ``ADMIN_FILES`` for the admin's forms);
-- **decoding**: a JSON body must decode in its declared charset (UTF-8 when none is given);
-  invalid bytes or an unknown charset are refused with 400.
+- **decoding**: a JSON body must decode in its declared charset (UTF-8 when none is given)
+  and nest no deeper than ``jsonbody.MAX_DEPTH``; invalid bytes, an unknown charset or deeper
+  nesting are refused with 400 (before the response cache or a face decodes it).
 
 Each face answers in its own format (``Face.refuse``): DRF's ``{"detail": ...}`` for REST,
 GraphQL's error JSON for ``/graphql``, an HTML page for the admin. The request-id middleware
@@ -31,6 +32,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citygraph.config import Settings
+from citygraph.web.jsonbody import TooDeep, check_depth
 
 #: Files one admin form may carry (a place with its new images).
 ADMIN_FILES: Final = 10
@@ -52,6 +54,18 @@ class Face:
 
     def claims(self, path: str) -> bool:
         return any(path == prefix or path.startswith(prefix + "/") for prefix in self.prefixes)
+
+
+def face_for(faces: Sequence[Face], fallback: Face, path: str) -> Face:
+    """The face that owns ``path``: the first claiming it, else ``fallback``."""
+    return next((face for face in faces if face.claims(path)), fallback)
+
+
+def split_faces(faces: Sequence[Face]) -> tuple[list[Face], Face]:
+    """The faces with prefixes, and the one (there must be exactly one) that takes the rest."""
+    fallback = [face for face in faces if not face.prefixes]
+    assert len(fallback) == 1, "exactly one face takes every other path"
+    return [face for face in faces if face.prefixes], fallback[0]
 
 
 class BodyTooLarge(Exception):
@@ -85,17 +99,23 @@ def decoding_problem(body: bytes, charset: str | None) -> str | None:
     return None
 
 
+def depth_problem(body: bytes) -> str | None:
+    """Why ``body`` nests too deep to decode safely (``jsonbody.MAX_DEPTH``), or ``None``."""
+    try:
+        check_depth(body)
+    except TooDeep as exc:
+        return str(exc)
+    return None
+
+
 class RequestGuard:
     def __init__(self, app: ASGIApp, settings: Settings, faces: Sequence[Face]) -> None:
         self.app = app
         self.settings = settings
-        self.faces = [face for face in faces if face.prefixes]
-        fallback = [face for face in faces if not face.prefixes]
-        assert len(fallback) == 1, "exactly one face takes every other path"
-        self.fallback = fallback[0]
+        self.faces, self.fallback = split_faces(faces)
 
     def face_for(self, path: str) -> Face:
-        return next((face for face in self.faces if face.claims(path)), self.fallback)
+        return face_for(self.faces, self.fallback, path)
 
     def limit(self, face: Face, mime: str) -> int:
         base = self.settings.max_body_bytes
@@ -122,7 +142,7 @@ class RequestGuard:
             except BodyTooLarge:
                 await face.refuse(413, too_large)(scope, receive, send)
                 return
-            problem = decoding_problem(body, charset)
+            problem = decoding_problem(body, charset) or depth_problem(body)
             if problem is not None:
                 await face.refuse(400, problem)(scope, receive, send)
                 return

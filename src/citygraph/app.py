@@ -17,6 +17,7 @@ from citygraph.config import Settings
 from citygraph.graphql import routes as graphql_routes
 from citygraph.services import Services
 from citygraph.web import health, home, media
+from citygraph.web.boundary import ErrorBoundary
 from citygraph.web.cache import ResponseCache
 from citygraph.web.guard import ADMIN_FILES, Face, RequestGuard
 from citygraph.web.middleware import RequestIdMiddleware
@@ -41,9 +42,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         Face(("/admin",), files=ADMIN_FILES, refuse=admin.refusal),
         Face((), files=1, refuse=compat.routes.refusal),
     ]
-    # Outermost first: the request id on every answer; host and CORS checks before anything
-    # is answered (a cache hit included); the guard before any body is read; then the cache.
-    middleware = [Middleware(RequestIdMiddleware)]
+    # Outermost first: the request id on every answer; the error boundary (every failure a
+    # complete answer in its face's format); host and CORS checks before anything is answered
+    # (a cache hit included); the guard before any body is read; then the cache.
+    middleware = [Middleware(RequestIdMiddleware), Middleware(ErrorBoundary, faces=faces)]
     if settings.allowed_hosts != ["*"]:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts))
     if settings.cors_origins:

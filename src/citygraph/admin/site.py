@@ -78,8 +78,9 @@ REFUSAL_PAGE = """<!doctype html>
 
 
 def refusal(status: int, message: str) -> Response:
-    """The request guard's refusal as an admin page (an oversized or undecodable body)."""
-    title = "Upload too large" if status == 413 else "Bad request"
+    """The request guard's or the error boundary's refusal as an admin page."""
+    titles = {413: "Upload too large", 500: "Server error", 503: "Service unavailable"}
+    title = titles.get(status, "Bad request")
     page = REFUSAL_PAGE.format(title=title, message=html.escape(message))
     return HTMLResponse(page, status_code=status)
 

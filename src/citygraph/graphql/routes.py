@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from citygraph.graphql import errors
 from citygraph.graphql.graphiql import find_assets_dir, graphiql_response, graphiql_routes
 from citygraph.graphql.http import GraphQLEndpoint, Refused, refusal_response
 from citygraph.graphql.schema import build_schema
@@ -53,6 +54,10 @@ class _ByAccept:
         await chosen(scope, receive, send)
 
 
+#: ``extensions.code`` of the error boundary's answers (the guard's 4xx carry none).
+_CODES = {500: errors.INTERNAL_SERVER_ERROR, 503: errors.SERVICE_UNAVAILABLE}
+
+
 def refusal(status: int, message: str) -> Response:
-    """The request guard's refusal, as GraphQL over HTTP words it."""
-    return refusal_response(Refused(status, message))
+    """The request guard's or the error boundary's refusal, as GraphQL over HTTP words it."""
+    return refusal_response(Refused(status, message, _CODES.get(status)))

@@ -11,6 +11,7 @@ domain error                                           ``extensions.code``      
 ``Conflict``                                           ``CONFLICT``
 ``RateLimited``                                        ``TOO_MANY_REQUESTS``      ``retryAfter``
 ``ServiceUnavailable``                                 ``SERVICE_UNAVAILABLE``    ``retryAfter``
+a database outage (``domain.outages``)                 ``SERVICE_UNAVAILABLE``    ``retryAfter``
 anything else raised by a resolver                     ``INTERNAL_SERVER_ERROR``  ``requestId``
 =====================================================  =========================  ==============
 
@@ -43,6 +44,7 @@ from citygraph.domain.errors import (
     ServiceUnavailable,
     TokenInvalid,
 )
+from citygraph.domain.outages import database_unavailable
 from citygraph.web.middleware import request_id_var
 
 log = logging.getLogger("citygraph.graphql")
@@ -147,7 +149,7 @@ def stream_result_formatter(
 
 def log_unexpected(errors: Sequence[GraphQLError]) -> None:
     for error in errors:
-        if is_unexpected(error):
+        if is_unexpected(error) and outage(error) is None:
             log.error(
                 "unexpected error in GraphQL resolver at %s [request %s]",
                 ".".join(str(part) for part in error.path or ()) or "-",
@@ -156,9 +158,22 @@ def log_unexpected(errors: Sequence[GraphQLError]) -> None:
             )
 
 
+def outage(error: GraphQLError) -> ServiceUnavailable | None:
+    """The database outage behind a resolver's failure (``domain.outages``), if that is what
+    it was: answered as ``SERVICE_UNAVAILABLE`` with HTTP 503, not masked as a bug."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return None
+    if isinstance(original, DomainError):
+        return original if isinstance(original, ServiceUnavailable) else None
+    return database_unavailable(original)
+
+
 def format_error(error: GraphQLError, *, hide_suggestions: bool) -> dict[str, Any]:
     formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
+    if not isinstance(original, DomainError) and is_unexpected(error):
+        original = outage(error) or original
     if isinstance(original, DomainError):
         formatted["message"] = domain_message(original)
         formatted["extensions"] = {**(error.extensions or {}), **domain_extensions(original)}

@@ -107,6 +107,8 @@ async def reset_database(services: Services) -> None:
         else:
             for table in TABLES:
                 await connection.execute(text(f"DELETE FROM {table}"))
+            # RESTART IDENTITY's counterpart: the AUTOINCREMENT counters start again too.
+            await connection.execute(text("DELETE FROM sqlite_sequence"))
 
 
 @pytest.fixture

@@ -37,8 +37,15 @@ class PlaceType(enum.StrEnum):
     MONUMENT = "monument"
 
 
+#: Table options of every table with an integer primary key: on SQLite, ``AUTOINCREMENT``, so a
+#: deleted row's id is never handed to a new row (a deleted account's tokens carry its id).
+#: PostgreSQL's sequences never reuse a value anyway. Migration 0006 rebuilds older tables.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(sa_column=sa.Column(sa.String(150), nullable=False, unique=True))
@@ -51,6 +58,11 @@ class User(SQLModel, table=True):
         default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
     )
     last_login: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    #: Moved by logout, deactivation and a password change: admin sessions signed with an
+    #: older value are refused (``domain.accounts.end_sessions``).
+    session_version: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
 
 
 #: Indexes the migrations create that the models cannot declare for both databases:
@@ -60,6 +72,7 @@ DATABASE_ONLY_INDEXES = frozenset({"ix_places_title_ru"})
 
 class District(SQLModel, table=True):
     __tablename__ = "districts"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
@@ -81,6 +94,7 @@ class Place(SQLModel, table=True):
             postgresql_using="gin",
             postgresql_ops={"title": "gin_trgm_ops"},
         ),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -113,6 +127,7 @@ class Place(SQLModel, table=True):
 
 class PlaceImage(SQLModel, table=True):
     __tablename__ = "place_images"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     image: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))

@@ -24,8 +24,18 @@ def _configure(connection: Connection) -> None:
         compare_server_default=True,
         include_object=include_object,
     )
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Table rebuilds (batch mode) drop and recreate tables: with foreign keys enforced that
+        # would cascade deletions or fail. Off before the transaction begins (inside one the
+        # pragma is ignored), and every reference checked before the work is committed.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
 
 
 async def _run_online(url: str) -> None:

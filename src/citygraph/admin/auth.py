@@ -6,9 +6,11 @@
   active non-staff account is then refused by name.
 - The session (Starlette's ``SessionMiddleware``, signed with the secret key) lives in the
   ``citygraph_admin`` cookie: path ``/admin``, ``HttpOnly``, ``SameSite=Strict``, ``Secure`` in
-  production, 8 hours. It holds the user id and a fingerprint of the password hash; every admin
-  request reloads the account and ends the session when the account is gone, inactive, no longer
-  staff, or its password was changed.
+  production, 8 hours. It holds the user id, the account's ``session_version`` and a fingerprint
+  of the password hash; every admin request reloads the account and ends the session when the
+  account is gone, inactive, no longer staff, its password was changed, or its session version
+  moved (``accounts.end_sessions``: logout, deactivation, password change). So a copy of the
+  cookie taken before logout is refused after it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ SESSION_COOKIE = "citygraph_admin"
 SESSION_MAX_AGE = 8 * 3600
 USER_KEY = "user_id"  # sqladmin's default ``get_user_id`` reads this key
 FINGERPRINT_KEY = "auth"
+VERSION_KEY = "version"
 
 WRONG_CREDENTIALS = (
     "Please enter the correct username and password of an active staff account. "
@@ -103,11 +106,16 @@ class StaffAuthentication(AuthenticationBackend):
         request.session.clear()
         request.session[USER_KEY] = user.id
         request.session[FINGERPRINT_KEY] = _fingerprint(settings.secret_key, user.password)
+        request.session[VERSION_KEY] = user.session_version
         log.info("admin: %r logged in from %s", user.username, client)
         return RedirectResponse(request.url_for("admin:index"), status_code=302)
 
     async def logout(self, request: Request) -> Response | bool:
+        user_id = request.session.get(USER_KEY)
         request.session.clear()
+        if isinstance(user_id, int):
+            async with unit_of_work(self.services, client_address=client_address(request)) as uow:
+                await accounts.end_sessions(uow, parse_id(user_id))
         return True
 
     async def authenticate(self, request: Request) -> Response | bool:
@@ -117,9 +125,12 @@ class StaffAuthentication(AuthenticationBackend):
         async with self.services.sessions() as session:
             user = await session.get(User, parse_id(user_id))
         fingerprint = request.session.get(FINGERPRINT_KEY)
+        version = request.session.get(VERSION_KEY)
         if (
             user is None
             or not is_staff(user)
+            or not isinstance(version, int)
+            or version != user.session_version
             or not isinstance(fingerprint, str)
             or not hmac.compare_digest(
                 fingerprint, _fingerprint(self.services.settings.secret_key, user.password)

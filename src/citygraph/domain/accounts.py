@@ -456,8 +456,25 @@ def _check_new_password(new_password: str, *, user: User | None) -> None:
         raise InvalidInput({"new_password": problems})
 
 
+def _end_sessions(user: User) -> None:
+    """Invalidate every admin session of ``user`` (they carry the version they began with)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+async def end_sessions(uow: UnitOfWork, user_id: Id) -> None:
+    """Log ``user_id`` out of the admin everywhere: a copy of an old session cookie is refused
+    from now on (logout; deactivation and password changes do it too)."""
+    user = await uow.session.get(User, user_id)
+    if user is None:
+        return
+    _end_sessions(user)
+    uow.session.add(user)
+    await uow.session.flush()
+
+
 async def _store_password(uow: UnitOfWork, user: User, new_password: str) -> None:
     user.password = await passwords.hash_password(new_password, uow.settings.bcrypt_rounds)
+    _end_sessions(user)
     uow.session.add(user)
     await uow.session.flush()
 
@@ -520,6 +537,7 @@ async def update_account(uow: UnitOfWork, ref: AccountRef, form: EmailChange) ->
     if form.given("email"):
         if form.email != user.email:
             user.is_active = False
+            _end_sessions(user)
         user.email = form.email
         uow.session.add(user)
         await uow.session.flush()
@@ -587,6 +605,8 @@ async def set_active(uow: UnitOfWork, ref: AccountRef, active: bool) -> User:
     """Switch an account on or off (staff; never one's own off; a superuser's only by one)."""
     action = AccountAction.ACTIVATE if active else AccountAction.DEACTIVATE
     user = await load_account(uow, ref, action)
+    if user.is_active and not active:
+        _end_sessions(user)
     user.is_active = active
     uow.session.add(user)
     await uow.session.flush()
@@ -597,6 +617,8 @@ async def set_staff(uow: UnitOfWork, ref: AccountRef, staff: bool) -> User:
     """Grant or revoke staff status (never one's own revoked; a superuser's only by one)."""
     action = AccountAction.GRANT_STAFF if staff else AccountAction.REVOKE_STAFF
     user = await load_account(uow, ref, action)
+    if user.is_staff and not staff:
+        _end_sessions(user)
     user.is_staff = staff
     uow.session.add(user)
     await uow.session.flush()

@@ -38,9 +38,7 @@ class TcpProxy:
             return
         self._writers.update((client_w, upstream_w))
         try:
-            await asyncio.gather(
-                self._pipe(client_r, upstream_w), self._pipe(upstream_r, client_w)
-            )
+            await asyncio.gather(self._pipe(client_r, upstream_w), self._pipe(upstream_r, client_w))
         finally:
             for writer in (client_w, upstream_w):
                 self._writers.discard(writer)

@@ -40,7 +40,9 @@ async def admin_page(app: Starlette, cookie: str) -> int:
 
 
 @pytest.fixture
-async def signed_in(app: Starlette, services: Services) -> AsyncIterator[tuple[httpx.AsyncClient, User, str]]:
+async def signed_in(
+    app: Starlette, services: Services
+) -> AsyncIterator[tuple[httpx.AsyncClient, User, str]]:
     user = await make_user(services, "operator", staff=True, superuser=True)
     async with browser(app) as client:
         response = await login(client, "operator")

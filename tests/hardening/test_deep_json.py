@@ -77,7 +77,10 @@ async def test_graphql_get_parameters(client: httpx.AsyncClient, name: str) -> N
 async def test_graphql_multipart_operations(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/graphql",
-        data={"operations": '{"query":"{__typename}","variables":' + DEEP_OBJECT + "}", "map": "{}"},
+        data={
+            "operations": '{"query":"{__typename}","variables":' + DEEP_OBJECT + "}",
+            "map": "{}",
+        },
         files={"0": ("a.png", b"x", "image/png")},
         headers=PREFLIGHT,
     )

@@ -14,12 +14,7 @@ from sqlalchemy import delete, func, insert, select
 from citygraph import migrate
 from citygraph.models import District, Place, PlaceImage, User
 from citygraph.services import Services
-from tests.accounts.conftest import (  # noqa: F401 - fixtures: a real SMTP server
-    Outbox,
-    outbox,
-    settings,
-    smtp_server,
-)
+from tests.accounts.conftest import Outbox
 
 PASSWORD = "Xy7!pQz9-long"
 
@@ -130,7 +125,8 @@ def test_migration_rebuilds_an_existing_sqlite_database(tmp_path: Path) -> None:
         INSERT INTO districts (id, title, abbreviation) VALUES (1, 'Д', 'Д'), (2, 'Е', 'Е');
         INSERT INTO places (id, title, short_description, full_description, longitude, latitude,
                             type, district_id)
-            VALUES (1, 'p1', '', '', 37.6, 55.7, 'park', 1), (2, 'p2', '', '', 37.6, 55.7, 'park', 2);
+            VALUES (1, 'p1', '', '', 37.6, 55.7, 'park', 1),
+                   (2, 'p2', '', '', 37.6, 55.7, 'park', 2);
         INSERT INTO place_images (id, image, place_id) VALUES (1, 'a.png', 1), (2, 'b.png', 1),
                                                               (3, 'c.png', 2);
         """
@@ -156,8 +152,14 @@ def test_migration_rebuilds_an_existing_sqlite_database(tmp_path: Path) -> None:
         ]
         assert db.execute("SELECT id, session_version FROM users").fetchall() == [(1, 0), (2, 0)]
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-        indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-        assert {"ix_places_type_id", "ix_places_title_search", "ix_place_images_place_id"} <= indexes
+        indexes = {
+            row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='index'")
+        }
+        assert {
+            "ix_places_type_id",
+            "ix_places_title_search",
+            "ix_place_images_place_id",
+        } <= indexes
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("DELETE FROM place_images WHERE id = 3")
         db.execute("INSERT INTO place_images (image, place_id) VALUES ('d.png', 2)")

@@ -26,12 +26,24 @@ def operations(query: str = "{__typename}", variables: str = "{}") -> str:
         ({"map": "1"}, "The multipart `map` must be an object of lists of paths"),
         ({"map": "null"}, "The multipart `map` must be an object of lists of paths"),
         ({"map": '"0"'}, "The multipart `map` must be an object of lists of paths"),
-        ({"map": '{"0": "variables.f"}'}, "The multipart `map` must be an object of lists of paths"),
+        (
+            {"map": '{"0": "variables.f"}'},
+            "The multipart `map` must be an object of lists of paths",
+        ),
         ({"map": '{"0": [1]}'}, "The multipart `map` must be an object of lists of paths"),
-        ({"map": '{"0": [["variables"]]}'}, "The multipart `map` must be an object of lists of paths"),
+        (
+            {"map": '{"0": [["variables"]]}'},
+            "The multipart `map` must be an object of lists of paths",
+        ),
         ({"map": '{"1": ["variables.f"]}'}, "File(s) missing in form data"),
-        ({"map": '{"0": ["variables.g"]}'}, "The multipart `map` names no variable at 'variables.g'"),
-        ({"map": '{"0": ["variables.f.x.y"]}'}, "The multipart `map` names no variable at 'variables.f.x.y'"),
+        (
+            {"map": '{"0": ["variables.g"]}'},
+            "The multipart `map` names no variable at 'variables.g'",
+        ),
+        (
+            {"map": '{"0": ["variables.f.x.y"]}'},
+            "The multipart `map` names no variable at 'variables.f.x.y'",
+        ),
         ({"map": '{"0": [""]}'}, "The multipart `map` names no variable at ''"),
         ({"map": '{"0": ["query.0"]}'}, "The multipart `map` names no variable at 'query.0'"),
         ({"map": "{"}, "Unable to parse `map` as JSON"),
@@ -132,7 +144,10 @@ async def test_rest_multipart_garbage_body(client: httpx.AsyncClient, services: 
     response = await client.post(
         "/api/v1/district_create/",
         content=b"--xyz\r\nnot a header line at all\r\n\r\n",
-        headers={"Authorization": f"JWT {token}", "content-type": "multipart/form-data; boundary=xyz"},
+        headers={
+            "Authorization": f"JWT {token}",
+            "content-type": "multipart/form-data; boundary=xyz",
+        },
     )
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == "application/json"

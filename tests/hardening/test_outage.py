@@ -94,9 +94,7 @@ async def requests_during_outage(o: Outage) -> None:
     # GraphQL: the compiled read (anonymous), the executor (signed in), a mutation (anonymous)
     assert_graphql_503(await c.post("/graphql", json={"query": "{ districts { id title } }"}))
     assert_graphql_503(await c.get("/graphql", params={"query": "{ districts { id } }"}))
-    assert_graphql_503(
-        await c.post("/graphql", json={"query": "{ me { id } }"}, headers=o.auth)
-    )
+    assert_graphql_503(await c.post("/graphql", json={"query": "{ me { id } }"}, headers=o.auth))
     assert_graphql_503(
         await c.post(
             "/graphql",

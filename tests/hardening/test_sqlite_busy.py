@@ -18,7 +18,9 @@ from tests.support.users import create_account
 
 
 @pytest.fixture
-async def sqlite_client(sqlite_url: str, tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+async def sqlite_client(
+    sqlite_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     settings = make_settings(sqlite_url, tmp_path / "media", CITYGRAPH_RESPONSE_CACHE=False)
     services = Services.from_settings(settings)
     await reset_database(services)

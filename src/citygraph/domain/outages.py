@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import exc as sa
 
 from citygraph.domain.errors import ServiceUnavailable

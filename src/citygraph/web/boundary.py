@@ -57,9 +57,7 @@ class ErrorBoundary:
             unavailable = database_unavailable(exc)
             request_id = request_id_var.get()
             if unavailable is not None:
-                log.warning(
-                    "%s unavailable [request %s]: %s", unavailable.what, request_id, exc
-                )
+                log.warning("%s unavailable [request %s]: %s", unavailable.what, request_id, exc)
             else:
                 log.error(
                     "unhandled error in %s %s [request %s]",

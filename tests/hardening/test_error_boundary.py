@@ -105,15 +105,18 @@ def test_rest_500_keeps_the_connection(server: str, caplog: pytest.LogCaptureFix
 def test_graphql_500_is_graphql_json(server: str) -> None:
     with one_connection(server) as client:
         before = client.get("/peer/").json()["port"]
-        response = client.post("/graphql/boom", json={"query": "{__typename}"})
+        response = client.post(
+            "/graphql/boom", json={"query": "{__typename}"}, headers={"X-Request-ID": "gq-7"}
+        )
         assert response.status_code == 500
         assert response.headers["content-type"].startswith("application/json")
-        assert response.headers["x-request-id"]
+        assert response.headers["x-request-id"] == "gq-7"
+        # the same masked error a failing resolver gets
         assert response.json() == {
             "errors": [
                 {
-                    "message": "A server error occurred.",
-                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                    "message": "Internal server error",
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "gq-7"},
                 }
             ]
         }

@@ -11,11 +11,18 @@ from starlette.websockets import WebSocket
 
 from citygraph.graphql import errors
 from citygraph.graphql.graphiql import find_assets_dir, graphiql_response, graphiql_routes
-from citygraph.graphql.http import GraphQLEndpoint, Refused, refusal_response
+from citygraph.graphql.http import (
+    APPLICATION_JSON,
+    GraphQLEndpoint,
+    Refused,
+    encode,
+    refusal_response,
+)
 from citygraph.graphql.schema import build_schema
 from citygraph.graphql.sse import EventStreamEndpoint, wants_event_stream
 from citygraph.graphql.ws import TransportWSConnection
 from citygraph.services import Services
+from citygraph.web.middleware import request_id_var
 
 
 def build_routes(services: Services) -> list[BaseRoute]:
@@ -54,10 +61,17 @@ class _ByAccept:
         await chosen(scope, receive, send)
 
 
-#: ``extensions.code`` of the error boundary's answers (the guard's 4xx carry none).
-_CODES = {500: errors.INTERNAL_SERVER_ERROR, 503: errors.SERVICE_UNAVAILABLE}
-
-
 def refusal(status: int, message: str) -> Response:
-    """The request guard's or the error boundary's refusal, as GraphQL over HTTP words it."""
-    return refusal_response(Refused(status, message, _CODES.get(status)))
+    """The request guard's or the error boundary's refusal, as GraphQL over HTTP words it: an
+    unexpected failure exactly as a resolver's (masked, with the request id), an outage with
+    ``SERVICE_UNAVAILABLE``; the guard's 4xx carry no code."""
+    if status == 500:
+        error = {
+            "message": errors.INTERNAL_MESSAGE,
+            "extensions": {"code": errors.INTERNAL_SERVER_ERROR, "requestId": request_id_var.get()},
+        }
+        return Response(
+            encode({"errors": [error]}), 500, media_type=f"{APPLICATION_JSON}; charset=utf-8"
+        )
+    code = errors.SERVICE_UNAVAILABLE if status == 503 else None
+    return refusal_response(Refused(status, message, code))

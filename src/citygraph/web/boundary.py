@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citygraph.domain.outages import database_unavailable
@@ -53,6 +54,8 @@ class ErrorBoundary:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:  # nobody is left to answer
+            log.info("client went away during %s %s", scope.get("method"), scope.get("path"))
         except Exception as exc:
             unavailable = database_unavailable(exc)
             request_id = request_id_var.get()

@@ -15,11 +15,14 @@ from citygraph import migrate
 from citygraph.models import District, Place, PlaceImage, User
 from citygraph.services import Services
 from tests.accounts.conftest import Outbox
+from tests.support.mail import deliver_mail
 
 PASSWORD = "Xy7!pQz9-long"
 
 
-async def register_and_activate(client: httpx.AsyncClient, outbox: Outbox, name: str) -> None:
+async def register_and_activate(
+    client: httpx.AsyncClient, services: Services, outbox: Outbox, name: str
+) -> None:
     """POST /auth/users/, then the activation link from the mail that really went out."""
     outbox.messages.clear()
     response = await client.post(
@@ -27,15 +30,16 @@ async def register_and_activate(client: httpx.AsyncClient, outbox: Outbox, name:
         json={"username": name, "email": f"{name}@example.com", "password": PASSWORD},
     )
     assert response.status_code == 201, response.text
+    await deliver_mail(services)
     [(uid, token)] = outbox.links("activate")
     response = await client.post("/auth/users/activation/", json={"uid": uid, "token": token})
     assert response.status_code == 204, response.text
 
 
 async def test_deleted_accounts_tokens_do_not_act_as_the_next_account(
-    client: httpx.AsyncClient, outbox: Outbox
+    client: httpx.AsyncClient, services: Services, outbox: Outbox
 ) -> None:
-    await register_and_activate(client, outbox, "alpha")
+    await register_and_activate(client, services, outbox, "alpha")
     tokens = (
         await client.post("/auth/jwt/create/", json={"username": "alpha", "password": PASSWORD})
     ).json()
@@ -46,7 +50,7 @@ async def test_deleted_accounts_tokens_do_not_act_as_the_next_account(
     )
     assert response.status_code == 204, response.text
 
-    await register_and_activate(client, outbox, "bravo")
+    await register_and_activate(client, services, outbox, "bravo")
     tokens_b = (
         await client.post("/auth/jwt/create/", json={"username": "bravo", "password": PASSWORD})
     ).json()

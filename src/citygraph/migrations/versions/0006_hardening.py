@@ -1,7 +1,7 @@
 """hardening: ids never reused on SQLite, a session version per user
 
 Revision ID: 0006
-Revises: 0008
+Revises: 0009
 
 - SQLite: ``users``, ``districts``, ``places`` and ``place_images`` are rebuilt with
   ``AUTOINCREMENT`` (alembic's batch copy: same columns, constraints, indexes and rows), so an id
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

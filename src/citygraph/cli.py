@@ -9,12 +9,13 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
+from tqdm import tqdm
 
 from citygraph import __version__, migrate
 from citygraph.config import ConfigurationError, Settings
@@ -60,8 +61,15 @@ def _in_unit(settings: Settings, work: Callable[[UnitOfWork], Awaitable[T]]) -> 
     return _run(settings, in_unit)
 
 
+def progress_bar(total: int, unit: str, desc: str) -> tqdm[NoReturn]:
+    """A progress display on stderr for long work; silent unless both streams are a terminal
+    (a pipe, a log file or a test gets only the summary line)."""
+    quiet = not (sys.stdout.isatty() and sys.stderr.isatty())
+    return tqdm(total=total, unit=unit, desc=desc, disable=quiet, leave=False, file=sys.stderr)
+
+
 def _load_demo(settings: Settings, *, only_if_empty: bool = False) -> str:
-    from citygraph.demo.loader import load_demo
+    from citygraph.demo.loader import PLACE_COUNT, load_demo
 
     async def work(services: Services) -> str:
         async with unit_of_work(services, actor=SYSTEM) as uow:
@@ -69,7 +77,8 @@ def _load_demo(settings: Settings, *, only_if_empty: bool = False) -> str:
                 count = (await uow.session.exec(select(func.count()).select_from(District))).one()
                 if count:
                     return "demo data: database already has districts, left as it is"
-            report = await load_demo(uow)
+            with progress_bar(PLACE_COUNT, " places", "demo data") as bar:
+                report = await load_demo(uow, progress=bar.update)
         return (
             f"demo data: {report.districts_created} districts, {report.places_created} places, "
             f"{report.images_created} images created"
@@ -120,14 +129,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_load_perf_data(settings: Settings, args: argparse.Namespace) -> None:
-    from tqdm import tqdm
-
     from citygraph.demo.perfdata import row_counts
     from citygraph.demo.perfload import LoadReport, PerfLoadRefused, load_perf_data
 
-    quiet = not (sys.stdout.isatty() and sys.stderr.isatty())
     started = time.perf_counter()
-    with tqdm(total=sum(row_counts(args.scale)), unit=" rows", disable=quiet) as bar:
+    with progress_bar(sum(row_counts(args.scale)), " rows", "perf data") as bar:
         try:
 
             async def load(services: Services) -> LoadReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import anyio.to_thread
@@ -29,8 +30,17 @@ async def _card(title: str, subtitle: str) -> bytes:
     return await anyio.to_thread.run_sync(render_card, title, f"{subtitle} · {ILLUSTRATION}")
 
 
-async def load_demo(uow: UnitOfWork) -> DemoReport:
-    """Load what is missing through the domain operations (so the demo obeys every rule)."""
+#: How many places the demo data holds (the unit of ``load_demo``'s progress).
+PLACE_COUNT = sum(len(district.places) for district in DISTRICTS)
+
+
+async def load_demo(
+    uow: UnitOfWork, *, progress: Callable[[int], object] | None = None
+) -> DemoReport:
+    """Load what is missing through the domain operations (so the demo obeys every rule).
+
+    ``progress`` is called with 1 after each place (``PLACE_COUNT`` calls in all).
+    """
     report = DemoReport()
     session = uow.session
     for demo_district in DISTRICTS:
@@ -74,4 +84,6 @@ async def load_demo(uow: UnitOfWork) -> DemoReport:
                 card = await _card(demo_place.title, demo_district.title)
                 await places.add_place_image(uow, Id(place.id), card)
                 report.images_created += 1
+            if progress is not None:
+                progress(1)
     return report

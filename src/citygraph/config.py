@@ -73,18 +73,20 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         default="citygraph <noreply@citygraph.local>", validation_alias="CITYGRAPH_MAIL_FROM"
     )
-    frontend_url: str = Field(
-        default="http://127.0.0.1:8000/", validation_alias="CITYGRAPH_FRONTEND_URL"
-    )
+    # Links in e-mails: the base is CITYGRAPH_FRONTEND_URL (a deployment's own frontend), else
+    # the public URL, else the serving host (citygraph.mail.link_base); the default templates
+    # are the built-in pages (citygraph.web.account_pages). djoser's are "#/activate/{uid}/{token}"
+    # and so on, which the start page forwards to these pages.
+    frontend_url: str | None = Field(default=None, validation_alias="CITYGRAPH_FRONTEND_URL")
     activation_url_template: str = Field(
-        default="#/activate/{uid}/{token}", validation_alias="CITYGRAPH_ACTIVATION_URL"
+        default="activate/{uid}/{token}", validation_alias="CITYGRAPH_ACTIVATION_URL"
     )
     password_reset_url_template: str = Field(
-        default="#/password/reset/confirm/{uid}/{token}",
+        default="password/reset/confirm/{uid}/{token}",
         validation_alias="CITYGRAPH_PASSWORD_RESET_URL",
     )
     username_reset_url_template: str = Field(
-        default="#/username/reset/confirm/{uid}/{token}",
+        default="username/reset/confirm/{uid}/{token}",
         validation_alias="CITYGRAPH_USERNAME_RESET_URL",
     )
     # The mail outbox (citygraph.outbox): attempts before a message is given up (kept, listed by

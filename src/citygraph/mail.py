@@ -7,11 +7,11 @@ Transport: ``aiosmtplib`` when ``CITYGRAPH_SMTP_URL`` is set, for example
 default 10). Without an SMTP URL the message is written to the ``citygraph.mail`` log instead,
 which is what development wants (the activation link appears in the server output).
 
-Links are ``settings.frontend_url`` joined with ``settings.activation_url_template`` /
+Links are a base (:func:`link_base`) joined with ``settings.activation_url_template`` /
 ``settings.password_reset_url_template`` / ``settings.username_reset_url_template`` (djoser's
-``ACTIVATION_URL``, ``USERNAME_RESET_CONFIRM_URL`` and
-``PASSWORD_RESET_CONFIRM_URL``, with ``{uid}`` and ``{token}``); a template that is already an
-absolute URL is used as it is.
+``ACTIVATION_URL``, ``USERNAME_RESET_CONFIRM_URL`` and ``PASSWORD_RESET_CONFIRM_URL``, with
+``{uid}`` and ``{token}``); a template that is already an absolute URL is used as it is. The
+default templates point at citygraph's own pages, so a link opens where the mail was asked for.
 """
 
 from __future__ import annotations
@@ -145,11 +145,24 @@ def new_message_id() -> str:
     return make_msgid(domain="citygraph")
 
 
-def account_link(settings: Settings, template: str, uid: str, token: str) -> str:
+#: The base of links when neither a setting nor a request names one (the command line).
+FALLBACK_SITE_URL = "http://127.0.0.1:8000/"
+
+
+def link_base(settings: Settings, site_url: str | None) -> str:
+    """Where links point: a deployment's own frontend (``CITYGRAPH_FRONTEND_URL``), else the
+    public URL, else the URL the request was served at (``site_url``; the faces pass the host
+    only when it is trusted, see ``web.state.base_url_of``)."""
+    return settings.frontend_url or settings.public_url or site_url or FALLBACK_SITE_URL
+
+
+def account_link(
+    settings: Settings, template: str, uid: str, token: str, site_url: str | None = None
+) -> str:
     path = template.format(uid=uid, token=token)
     if "://" in path:
         return path
-    return f"{settings.frontend_url.rstrip('/')}/{path.lstrip('/')}"
+    return f"{link_base(settings, site_url).rstrip('/')}/{path.lstrip('/')}"
 
 
 def _lifetime_text(seconds: int) -> tuple[str, str]:
@@ -208,11 +221,22 @@ _USERNAME_RESET = _LinkMail(
 )
 
 
-def _link_message(
-    texts: _LinkMail, settings: Settings, username: str, uid: str, token: str
-) -> tuple[str, str]:
+@dataclass(frozen=True)
+class LinkParts:
+    """What one account-link message names: the account, its uid and token, the site."""
+
+    username: str
+    uid: str
+    token: str
+    site_url: str | None = None
+
+
+def _link_message(texts: _LinkMail, settings: Settings, parts: LinkParts) -> tuple[str, str]:
     """Subject and bilingual body (Russian, then English) of a one-time account link."""
-    link = account_link(settings, texts.url_template(settings), uid, token)
+    link = account_link(
+        settings, texts.url_template(settings), parts.uid, parts.token, parts.site_url
+    )
+    username = parts.username
     ru_time, en_time = _lifetime_text(settings.account_token_lifetime)
     body = (
         f"Здравствуйте, {username}!\n\n"
@@ -228,17 +252,13 @@ def _link_message(
     return texts.subject, body
 
 
-def activation_message(settings: Settings, username: str, uid: str, token: str) -> tuple[str, str]:
-    return _link_message(_ACTIVATION, settings, username, uid, token)
+def activation_message(settings: Settings, parts: LinkParts) -> tuple[str, str]:
+    return _link_message(_ACTIVATION, settings, parts)
 
 
-def password_reset_message(
-    settings: Settings, username: str, uid: str, token: str
-) -> tuple[str, str]:
-    return _link_message(_PASSWORD_RESET, settings, username, uid, token)
+def password_reset_message(settings: Settings, parts: LinkParts) -> tuple[str, str]:
+    return _link_message(_PASSWORD_RESET, settings, parts)
 
 
-def username_reset_message(
-    settings: Settings, username: str, uid: str, token: str
-) -> tuple[str, str]:
-    return _link_message(_USERNAME_RESET, settings, username, uid, token)
+def username_reset_message(settings: Settings, parts: LinkParts) -> tuple[str, str]:
+    return _link_message(_USERNAME_RESET, settings, parts)

@@ -2,68 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from citygraph.config import Settings
 from citygraph.models import User
 from citygraph.services import Services
 from tests.conftest import make_settings
-from tests.support.server import free_port
+from tests.support.smtp import Outbox, smtp_outbox
 from tests.support.users import create_account
 
-LINK = re.compile(
-    r"https?://\S+#/(?P<kind>activate|password/reset/confirm)/(?P<uid>[^/\s]+)/(?P<token>[^/\s]+)"
-)
 PASSWORD = "Xy7!pQz9-long"
-
-
-class Outbox:
-    """aiosmtpd handler collecting every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def links(self, kind: str = "activate") -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
-        for message in self.messages:
-            body = message.get_body(("plain",))
-            assert body is not None
-            # Each message has the link twice (Russian and English text): keep one per message.
-            links = {
-                (match["uid"], match["token"])
-                for match in LINK.finditer(body.get_content())
-                if match["kind"] == kind
-            }
-            assert len(links) <= 1
-            found.extend(links)
-        return found
 
 
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[tuple[Outbox, int]]:
-    outbox = Outbox()
-    port = free_port()
-    controller = Controller(outbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield outbox, port
-    finally:
-        controller.stop()
+    with smtp_outbox() as server:
+        yield server
 
 
 @pytest.fixture

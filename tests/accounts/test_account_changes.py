@@ -32,7 +32,7 @@ CONFIRM = (
     "{ confirmUsernameReset(uid: $u, token: $t, newUsername: $n) { username } }"
 )
 USERNAME_LINK = re.compile(
-    r"https?://\S+#/username/reset/confirm/(?P<uid>[^/\s]+)/(?P<token>[^/\s]+)"
+    r"https?://\S+?/(?:#/)?username/reset/confirm/(?P<uid>[^/\s]+)/(?P<token>[^/\s]+)"
 )
 
 

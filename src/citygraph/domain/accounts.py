@@ -302,7 +302,7 @@ async def _upgrade_hash(uow: UnitOfWork, user: User, password: str) -> None:
 
 # --- one-time links -----------------------------------------------------------------------------
 
-MessageBuilder = Callable[[Settings, str, str, str], tuple[str, str]]
+MessageBuilder = Callable[[Settings, mail.LinkParts], tuple[str, str]]
 
 
 def _mail_link(uow: UnitOfWork, user: User, compose: MessageBuilder) -> None:
@@ -310,7 +310,8 @@ def _mail_link(uow: UnitOfWork, user: User, compose: MessageBuilder) -> None:
     assert user.id is not None
     uid = account_tokens.encode_uid(user.id)
     token = account_tokens.make_token(user, uow.settings.secret_key, now=uow.now())
-    subject, body = compose(uow.settings, user.username, uid, token)
+    parts = mail.LinkParts(user.username, uid, token, uow.site_url)
+    subject, body = compose(uow.settings, parts)
     uow.send_mail(user.email, subject, body)
 
 

@@ -62,6 +62,9 @@ class UnitOfWork:
     services: Services
     actor: Actor = None
     client_address: str | None = None
+    # The URL the request was served at (trusted host only): the base of links in e-mails when
+    # no public URL is configured. None on the command line.
+    site_url: str | None = None
     clock: Callable[[], datetime] = utcnow
     _after_commit: list[Action] = field(default_factory=list, repr=False)
     _on_rollback: list[Action] = field(default_factory=list, repr=False)
@@ -141,11 +144,17 @@ async def _run(actions: list[Action], when: str) -> None:
 
 @asynccontextmanager
 async def unit_of_work(
-    services: Services, *, actor: Actor = None, client_address: str | None = None
+    services: Services,
+    *,
+    actor: Actor = None,
+    client_address: str | None = None,
+    site_url: str | None = None,
 ) -> AsyncIterator[UnitOfWork]:
     """A unit that commits when the block succeeds and rolls back on any error."""
     async with services.sessions() as session:
-        uow = UnitOfWork(session, services, actor=actor, client_address=client_address)
+        uow = UnitOfWork(
+            session, services, actor=actor, client_address=client_address, site_url=site_url
+        )
         try:
             yield uow
         except BaseException:

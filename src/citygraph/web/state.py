@@ -30,10 +30,24 @@ def base_url_of(scope: Scope) -> str:
     settings = scope["app"].state.services.settings
     if settings.public_url:
         return str(settings.public_url)
+    return _served_at(scope, scope.get("root_path", ""))
+
+
+def site_url_of(scope: Scope) -> str:
+    """The site's root URL (the base of links in e-mails), chosen as ``base_url_of`` chooses,
+    but the application's root even inside a mounted face (the admin at ``/admin``)."""
+    settings = scope["app"].state.services.settings
+    if settings.public_url:
+        return str(settings.public_url)
+    return _served_at(scope, scope.get("app_root_path", scope.get("root_path", "")))
+
+
+def _served_at(scope: Scope, root_path: str) -> str:
+    settings = scope["app"].state.services.settings
     if settings.is_production and settings.allowed_hosts == ["*"] and scope.get("server"):
         host, port = scope["server"]
         scheme = scope.get("scheme", "http")
         default = {"http": 80, "https": 443}.get(scheme)
         netloc = host if port in (None, default) else f"{host}:{port}"
-        return f"{scheme}://{netloc}/"
-    return str(URL(scope=scope).replace(path=scope.get("root_path", "") + "/", query=""))
+        return f"{scheme}://{netloc}{root_path}/"
+    return str(URL(scope=scope).replace(path=root_path + "/", query=""))

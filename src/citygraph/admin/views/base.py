@@ -22,7 +22,7 @@ from citygraph.domain.parsers import NO_ID, Id, parse_id
 from citygraph.domain.unit import UnitOfWork, unit_of_work
 from citygraph.models import User
 from citygraph.services import Services
-from citygraph.web.state import client_address
+from citygraph.web.state import client_address, site_url_of
 
 ADMIN_USER = "citygraph_admin_user"
 
@@ -125,7 +125,10 @@ class DomainModelView(ModelView):
         actor = admin_user(request)
         try:
             async with unit_of_work(
-                self.services, actor=actor, client_address=client_address(request)
+                self.services,
+                actor=actor,
+                client_address=client_address(request),
+                site_url=site_url_of(request.scope),
             ) as uow:
                 yield uow
         except InvalidInput as exc:

@@ -22,7 +22,8 @@ from starlette.types import Message, Receive, Scope, Send
 from citygraph.domain.errors import DomainError
 from citygraph.domain.unit import UnitOfWork, unit_of_work
 from citygraph.services import Services
-from citygraph.web.state import base_url_of, client_address, get_services
+from citygraph.web.observe import note_user
+from citygraph.web.state import base_url_of, client_address, get_services, site_url_of
 from compat import errors
 from compat.auth import authenticate
 from compat.errors import ApiError, NotFoundPage
@@ -122,9 +123,15 @@ class Endpoint:
         try:
             indent = _accept_indent(request)
             services = get_services(request)
-            async with unit_of_work(services, client_address=client_address(request)) as uow:
+            async with unit_of_work(
+                services,
+                client_address=client_address(request),
+                site_url=site_url_of(request.scope),
+            ) as uow:
                 if self.authenticates:
                     uow.actor = await authenticate(request, uow)
+                    if uow.actor is not None:
+                        note_user(request.scope, uow.actor.id)
                 call = Call(request, uow, indent)
                 check = self.permissions.get(method, self.other_methods)
                 await check(call)

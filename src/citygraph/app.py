@@ -16,11 +16,12 @@ from citygraph import admin
 from citygraph.config import Settings
 from citygraph.graphql import routes as graphql_routes
 from citygraph.services import Services
-from citygraph.web import health, home, media
+from citygraph.web import account_pages, health, home, media, metrics
 from citygraph.web.boundary import ErrorBoundary
 from citygraph.web.cache import ResponseCache
 from citygraph.web.guard import ADMIN_FILES, Face, RequestGuard
 from citygraph.web.middleware import RequestIdMiddleware
+from citygraph.web.observe import ObserveMiddleware
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
@@ -42,10 +43,19 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         Face(("/admin",), files=ADMIN_FILES, refuse=admin.refusal),
         Face((), files=1, refuse=compat.routes.refusal),
     ]
-    # Outermost first: the request id on every answer; the error boundary (every failure a
-    # complete answer in its face's format); host and CORS checks before anything is answered
-    # (a cache hit included); the guard before any body is read; then the cache.
-    middleware = [Middleware(RequestIdMiddleware), Middleware(ErrorBoundary, faces=faces)]
+    # Outermost first: the request id on every answer; every answer counted and timed (after
+    # the error boundary made it complete); the error boundary (every failure a complete answer
+    # in its face's format); host and CORS checks before anything is answered (a cache hit
+    # included); the guard before any body is read; then the cache.
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(
+            ObserveMiddleware,
+            metrics=services.metrics,
+            json_log=settings.log_format == "json",
+        ),
+        Middleware(ErrorBoundary, faces=faces),
+    ]
     if settings.allowed_hosts != ["*"]:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts))
     if settings.cors_origins:
@@ -70,7 +80,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     routes: list[BaseRoute] = [
         *home.routes,
+        *account_pages.routes,
         *health.routes,
+        *metrics.routes(services),
         *graphql_routes.build_routes(services),
         *media.routes,
         *compat.routes.build_routes(services),

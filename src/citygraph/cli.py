@@ -104,6 +104,9 @@ SHUTDOWN_GRACE_SECONDS = 5
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from citygraph.logs import uvicorn_log_config
 
     settings.check_startable()
     if settings.trusted_documents is not None:  # refused here with its reason, not in a worker
@@ -115,6 +118,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         migrate.upgrade(settings.effective_database_url)
     if settings.uses_embedded_default or args.load_demo:
         print(_load_demo(settings, only_if_empty=settings.uses_embedded_default))
+    json_logs = uvicorn_log_config(settings)
     uvicorn.run(
         "citygraph.app:create_app",
         factory=True,
@@ -125,6 +129,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         log_level=settings.log_level,
         proxy_headers=True,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        # JSON lines when asked for; then citygraph's access line replaces uvicorn's.
+        log_config=json_logs or LOGGING_CONFIG,
+        access_log=json_logs is None,
     )
 
 

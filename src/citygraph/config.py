@@ -45,6 +45,16 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias="CITYGRAPH_CORS_ORIGINS"
     )
     log_level: str = Field(default="info", validation_alias="CITYGRAPH_LOG_LEVEL")
+    # One JSON line per request on the ``citygraph.access`` log (citygraph.web.observe).
+    log_format: Literal["text", "json"] = Field(
+        default="text", validation_alias="CITYGRAPH_LOG_FORMAT"
+    )
+    # Prometheus /metrics: on in development, off in production unless switched on; with a
+    # token it answers only ``Authorization: Bearer <token>``.
+    metrics: bool | None = Field(default=None, validation_alias="CITYGRAPH_METRICS")
+    metrics_token: SecretStr | None = Field(
+        default=None, validation_alias="CITYGRAPH_METRICS_TOKEN"
+    )
 
     # accounts and tokens
     bcrypt_rounds: int = Field(default=12, ge=4, le=31, validation_alias="CITYGRAPH_BCRYPT_ROUNDS")
@@ -187,6 +197,13 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.graphiql if self.graphiql is not None else not self.is_production
+
+    @property
+    def metrics_enabled(self) -> bool:
+        """Served when asked for, or outside production, or in production behind a token."""
+        if self.metrics is not None:
+            return self.metrics
+        return not self.is_production or self.metrics_token is not None
 
     @property
     def introspection_enabled(self) -> bool:

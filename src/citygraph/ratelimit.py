@@ -29,6 +29,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from citygraph.config import Settings
+from citygraph.metrics import Metrics
 
 DEFAULT_KEY_PREFIX = "citygraph-rl"
 log = logging.getLogger("citygraph.ratelimit")
@@ -43,7 +44,14 @@ def _redis_uri(url: str) -> str:
 
 
 class RateLimiter:
-    def __init__(self, settings: Settings, *, key_prefix: str = DEFAULT_KEY_PREFIX) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        key_prefix: str = DEFAULT_KEY_PREFIX,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.metrics = metrics
         self.storage: Storage
         if settings.redis_url:
             self.storage = RedisStorage(
@@ -79,6 +87,8 @@ class RateLimiter:
                 log.exception("rate-limit storage failed; allowing %s for %s", action, kind)
                 continue
             if not allowed:
+                if self.metrics is not None:
+                    self.metrics.rate_limited.labels(action).inc()
                 return max(1, math.ceil(stats.reset_time - time.time()))
         return None
 

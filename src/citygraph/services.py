@@ -12,6 +12,7 @@ from citygraph.config import Settings
 from citygraph.db import create_engine, create_sessionmaker
 from citygraph.feed import ChangeFeed
 from citygraph.mail import Mailer
+from citygraph.metrics import Metrics
 from citygraph.outbox import DeliveryWorker
 from citygraph.ratelimit import RateLimiter
 from citygraph.storage import MediaStore, store_for
@@ -24,7 +25,9 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     # Account e-mail (SMTP or the log) and login/registration rate limits (memory or Redis),
     # built from ``settings``; replace the attributes to substitute them. The media store
-    # (folder or S3) is the one the domain reaches through ``store_for(settings)``.
+    # (folder or S3) is the one the domain reaches through ``store_for(settings)``. The
+    # Prometheus instruments (``/metrics``) are this app's own.
+    metrics: Metrics = field(init=False)
     mailer: Mailer = field(init=False)
     limiter: RateLimiter = field(init=False)
     changes: ChangeCounter = field(init=False)
@@ -35,8 +38,10 @@ class Services:
     outbox: DeliveryWorker = field(init=False)
 
     def __post_init__(self) -> None:
+        self.metrics = Metrics()
+        self.metrics.watch_pool(self.engine)
         self.mailer = Mailer(self.settings)
-        self.limiter = RateLimiter(self.settings)
+        self.limiter = RateLimiter(self.settings, metrics=self.metrics)
         self.changes = ChangeCounter(
             self.settings.effective_database_url, self.settings.runtime_dir
         )

@@ -32,6 +32,7 @@ from citygraph.domain.policy import is_staff
 from citygraph.domain.unit import unit_of_work
 from citygraph.models import User
 from citygraph.services import Services
+from citygraph.web.observe import note_user
 from citygraph.web.state import client_address
 
 log = logging.getLogger("citygraph.admin")
@@ -139,4 +140,5 @@ class StaffAuthentication(AuthenticationBackend):
             request.session.clear()
             return False
         setattr(request.state, ADMIN_USER, user)
+        note_user(request.scope, user.id)
         return True

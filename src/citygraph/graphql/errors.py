@@ -188,6 +188,17 @@ def format_error(error: GraphQLError, *, hide_suggestions: bool) -> dict[str, An
     return formatted
 
 
+def code_of(formatted: dict[str, Any]) -> str:
+    """A formatted error's ``extensions.code``; parse and validation errors have none and are
+    named as other GraphQL servers name them."""
+    code = (formatted.get("extensions") or {}).get("code")
+    if isinstance(code, str):
+        return code
+    if str(formatted.get("message", "")).startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
 def request_error(message: str, code: str, **extensions: Any) -> dict[str, Any]:
     """A GraphQL error raised before execution (no ``locations``, no ``path``)."""
     return {"message": message, "extensions": {"code": code, **extensions}}

@@ -25,6 +25,7 @@ MAY audit of graphql-http's ``auditServer`` (``tests/graphql/test_http_audit.py`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -56,7 +57,8 @@ from citygraph.web.cache import is_cacheable, mark_cacheable
 from citygraph.web.forms import read_form
 from citygraph.web.guard import media_type
 from citygraph.web.jsonbody import TooDeep, check_depth
-from citygraph.web.state import base_url_of, client_address
+from citygraph.web.observe import note_error, note_operation, note_user
+from citygraph.web.state import base_url_of, client_address, site_url_of
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
@@ -302,6 +304,20 @@ def encode(data: object) -> bytes:
     return orjson.dumps(data)
 
 
+_FIRST_OPERATION = re.compile(
+    r"\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)"
+)
+
+
+def operation_name(operation: Operation) -> str | None:
+    """The operation's name for metrics and logs: ``operationName``, else the name of the
+    document's first operation (a client need not repeat it); ``None`` when anonymous."""
+    if operation.operation_name:
+        return operation.operation_name
+    match = _FIRST_OPERATION.match(operation.query or "")
+    return match[1] if match else None
+
+
 def wants_ide(request: Request) -> bool:
     """A browser opening ``/graphql`` (strawberry's rule: GET, no query nor document id, HTML
     acceptable)."""
@@ -369,6 +385,7 @@ class GraphQLEndpoint:
         operation = await read_operation(request)
         resolved = await self.resolve(operation)
         operation = replace(operation, query=resolved.query)
+        note_operation(request.scope, operation_name(operation))
         base_url = base_url_of(request.scope)
         statement = self.reads.statement(
             operation.query,
@@ -383,9 +400,15 @@ class GraphQLEndpoint:
                 mark_cacheable(request.scope)
             return response
         async with self.services.sessions() as session:
-            uow = UnitOfWork(session, self.services, client_address=client_address(request))
+            uow = UnitOfWork(
+                session,
+                self.services,
+                client_address=client_address(request),
+                site_url=site_url_of(request.scope),
+            )
             uow.actor = await authenticate(request, uow)
             if uow.actor is not None:  # a failed mutation's rollback must not expire the actor
+                note_user(request.scope, uow.actor.id)
                 session.expunge(uow.actor)
             try:
                 if statement is not None:
@@ -402,7 +425,7 @@ class GraphQLEndpoint:
         self.reads.learn(operation.query, operation.operation_name, result)
         if not _is_request_error(result):
             await self.remember(resolved)
-        response = self.respond(result, media)
+        response = self.respond(request, result, media)
         if (
             not result.errors
             and self.reads.is_query(operation.query, operation.operation_name)
@@ -464,9 +487,11 @@ class GraphQLEndpoint:
         except MissingQueryError as exc:
             raise Refused(400, "No GraphQL query found in the request") from exc
 
-    def respond(self, result: ExecutionResult, media: str) -> Response:
+    def respond(self, request: Request, result: ExecutionResult, media: str) -> Response:
         request_error = _is_request_error(result)
         body = result_body(result, self.format, with_data=not request_error)
+        for error in body.get("errors", ()):
+            note_error(request.scope, errors.code_of(error))
         status = 400 if request_error and media == GRAPHQL_RESPONSE_JSON else 200
         headers: dict[str, str] = {}
         outages = [o for o in map(errors.outage, result.errors or ()) if o is not None]
@@ -485,6 +510,8 @@ class GraphQLEndpoint:
         return errors.format_error(error, hide_suggestions=self.hide_suggestions)
 
     def refusal(self, request: Request, exc: Refused, media: str) -> Response:
+        if exc.code:
+            note_error(request.scope, exc.code)
         if exc.status_code == 405:
             exc.headers["Allow"] = "POST" if request.method == "GET" else "GET, POST"
         return refusal_response(exc, media)

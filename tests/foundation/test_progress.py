@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import select
 import struct
 import subprocess
@@ -58,8 +59,9 @@ def run_on_terminal(args: list[str], env: dict[str, str]) -> str:
 def test_load_demo_shows_progress_on_a_terminal(tmp_path: Path) -> None:
     output = run_on_terminal([*CITYGRAPH, "load-demo"], environment(tmp_path))
     assert "demo data:" in output
-    assert f"/{PLACE_COUNT}" in output, output  # tqdm's "n/total" counter
-    assert f"{PLACE_COUNT}/{PLACE_COUNT}" in output, output
+    # tqdm's "n/total" counter, redrawn as places are loaded (how often depends on the speed).
+    counts = {int(n) for n in re.findall(rf"(\d+)/{PLACE_COUNT} \[", output)}
+    assert 0 in counts and len(counts) >= 2, output
     assert "\r" in output  # redrawn in place
     assert f"12 districts, {PLACE_COUNT} places" in output
 

@@ -38,27 +38,29 @@ def test_one_json_line_per_request(tmp_path: Path) -> None:
     )
     user_id = int(made.stdout.split("(id ")[1].rstrip(")\n"))
 
-    with citygraph_serve(env, tmp_path) as served:
-        with httpx.Client(base_url=served.base_url) as client:
-            listing = client.get("/api/v1/disticts/", headers={"X-Request-ID": "req-list-1"})
-            assert listing.status_code == 200
-            tokens = client.post(
-                "/graphql",
-                json={
-                    "query": "mutation Login($p: String!) "
-                    '{ createToken(username: "olga", password: $p) { access } }',
-                    "variables": {"p": PASSWORD},
-                },
-            ).json()
-            access = tokens["data"]["createToken"]["access"]
-            me = client.post(
-                "/graphql",
-                json={"query": "query Me { me { id } }"},
-                headers={"Authorization": f"JWT {access}", "X-Request-ID": "req-me-1"},
-            )
-            assert me.json() == {"data": {"me": {"id": user_id}}}
-            missing = client.get("/nowhere")
-            assert missing.status_code == 404
+    with (
+        citygraph_serve(env, tmp_path) as served,
+        httpx.Client(base_url=served.base_url) as client,
+    ):
+        listing = client.get("/api/v1/disticts/", headers={"X-Request-ID": "req-list-1"})
+        assert listing.status_code == 200
+        tokens = client.post(
+            "/graphql",
+            json={
+                "query": "mutation Login($p: String!) "
+                '{ createToken(username: "olga", password: $p) { access } }',
+                "variables": {"p": PASSWORD},
+            },
+        ).json()
+        access = tokens["data"]["createToken"]["access"]
+        me = client.post(
+            "/graphql",
+            json={"query": "query Me { me { id } }"},
+            headers={"Authorization": f"JWT {access}", "X-Request-ID": "req-me-1"},
+        )
+        assert me.json() == {"data": {"me": {"id": user_id}}}
+        missing = client.get("/nowhere")
+        assert missing.status_code == 404
 
     lines = [line for line in served.stdout.read_text().splitlines() if line.strip()]
     records: list[dict[str, Any]] = [json.loads(line) for line in lines]  # every line is JSON

@@ -126,7 +126,7 @@ class Endpoint:
             async with unit_of_work(
                 services,
                 client_address=client_address(request),
-                site_url=site_url_of(request.scope),
+                site_url=site_url_of(request.scope, services.settings),
             ) as uow:
                 if self.authenticates:
                     uow.actor = await authenticate(request, uow)

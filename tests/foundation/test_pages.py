@@ -21,6 +21,9 @@ PAGES = [
     ("/", {}),
     ("/graphql", {"Accept": "text/html"}),
     ("/api/docs", {}),
+    ("/activate/MQ/token-1", {}),
+    ("/password/reset/confirm/MQ/token-1", {}),
+    ("/username/reset/confirm/MQ/token-1", {}),
 ]
 MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -65,6 +68,16 @@ async def test_page_is_strict_and_serves_what_it_links(
         assert answer.headers["content-type"] == MEDIA_TYPES[suffix], url
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert "immutable" in answer.headers["cache-control"]
+
+
+async def test_account_pages_carry_the_link_as_inert_data(client: httpx.AsyncClient) -> None:
+    """The uid and token reach the page only as escaped attribute values, never as markup."""
+    page = await client.get('/activate/%3Cscript%3E/a%22%20onclick%3D%22x')
+    assert page.status_code == 200
+    assert 'data-uid="&lt;script&gt;"' in page.text
+    assert 'data-token="a&#34; onclick=&#34;x"' in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert (await client.post("/activate/MQ/t")).status_code == 405
 
 
 async def test_favicons(client: httpx.AsyncClient) -> None:

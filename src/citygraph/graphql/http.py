@@ -404,7 +404,7 @@ class GraphQLEndpoint:
                 session,
                 self.services,
                 client_address=client_address(request),
-                site_url=site_url_of(request.scope),
+                site_url=site_url_of(request.scope, self.services.settings),
             )
             uow.actor = await authenticate(request, uow)
             if uow.actor is not None:  # a failed mutation's rollback must not expire the actor

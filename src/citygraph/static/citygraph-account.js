@@ -65,6 +65,7 @@
         show(problems(body.errors), "error");
       } else {
         show(operation.done(body.data), "done");
+        document.getElementById("account-intro").hidden = true;
         if (form) {
           form.hidden = true;
         }

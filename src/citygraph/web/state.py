@@ -6,6 +6,7 @@ from starlette.datastructures import URL
 from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
+from citygraph.config import Settings
 from citygraph.services import Services
 
 
@@ -30,20 +31,19 @@ def base_url_of(scope: Scope) -> str:
     settings = scope["app"].state.services.settings
     if settings.public_url:
         return str(settings.public_url)
-    return _served_at(scope, scope.get("root_path", ""))
+    return _served_at(scope, settings, scope.get("root_path", ""))
 
 
-def site_url_of(scope: Scope) -> str:
+def site_url_of(scope: Scope, settings: Settings) -> str:
     """The site's root URL (the base of links in e-mails), chosen as ``base_url_of`` chooses,
-    but the application's root even inside a mounted face (the admin at ``/admin``)."""
-    settings = scope["app"].state.services.settings
+    but the application's root even inside a mounted face (the admin at ``/admin``, whose
+    ``scope["app"]`` is its own)."""
     if settings.public_url:
         return str(settings.public_url)
-    return _served_at(scope, scope.get("app_root_path", scope.get("root_path", "")))
+    return _served_at(scope, settings, scope.get("app_root_path", scope.get("root_path", "")))
 
 
-def _served_at(scope: Scope, root_path: str) -> str:
-    settings = scope["app"].state.services.settings
+def _served_at(scope: Scope, settings: Settings, root_path: str) -> str:
     if settings.is_production and settings.allowed_hosts == ["*"] and scope.get("server"):
         host, port = scope["server"]
         scheme = scope.get("scheme", "http")

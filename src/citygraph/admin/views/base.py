@@ -128,7 +128,7 @@ class DomainModelView(ModelView):
                 self.services,
                 actor=actor,
                 client_address=client_address(request),
-                site_url=site_url_of(request.scope),
+                site_url=site_url_of(request.scope, self.services.settings),
             ) as uow:
                 yield uow
         except InvalidInput as exc:

@@ -9,7 +9,7 @@ route templates (``/auth/users/{id}/``), found once per distinct path and rememb
 
 Per request it costs a clock read, a route lookup (a dict hit after the first time), two or
 three prometheus-client updates and, with ``CITYGRAPH_LOG_FORMAT=json``, one log record
-(``tests/foundation/test_observe.py`` prints what it adds per request).
+(``tests/observability/test_observe_cost.py`` prints what it adds per request).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from citygraph.app import create_app
 from citygraph.services import Services
 from tests.accounts.conftest import PASSWORD
 from tests.conftest import make_settings, reset_database
+from tests.support.mail import deliver_mail
 from tests.support.smtp import Outbox
 
 REGISTER = """
@@ -42,6 +43,7 @@ def client_with(
         try:
             async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
                 yield client
+            await deliver_mail(services)  # what the server's delivery worker would do
         finally:
             await services.aclose()
 

@@ -100,7 +100,7 @@ async def test_mailed_links_work_in_chromium(
         assert "errors" not in registered, registered
 
         # Activation: the link names the port this server listens on, and its page activates.
-        [activation] = outbox.urls("activate")
+        [activation] = await outbox.wait_for_urls("activate")
         assert activation.startswith(f"{base}/activate/"), activation
         assert not await login_works(base, "anna", PASSWORD)
         page, watch = await open_link(browser, base, activation, "activate")
@@ -120,7 +120,7 @@ async def test_mailed_links_work_in_chromium(
         await gql(
             base, "mutation($e: String!) { requestPasswordReset(email: $e) }", e="anna@example.com"
         )
-        [reset] = outbox.urls("password/reset/confirm")
+        [reset] = await outbox.wait_for_urls("password/reset/confirm")
         assert reset.startswith(f"{base}/password/reset/confirm/"), reset
         page, watch = await open_link(browser, base, reset, "password-reset")
         await page.get_by_label("New password").fill("short")
@@ -139,7 +139,7 @@ async def test_mailed_links_work_in_chromium(
         await gql(
             base, "mutation($e: String!) { requestUsernameReset(email: $e) }", e="anna@example.com"
         )
-        [rename] = outbox.urls("username/reset/confirm")
+        [rename] = await outbox.wait_for_urls("username/reset/confirm")
         page, watch = await open_link(browser, base, rename, "username-reset")
         await page.get_by_label("New username").fill("anna_k")
         await page.get_by_role("button").click()

@@ -72,7 +72,7 @@ async def test_page_is_strict_and_serves_what_it_links(
 
 async def test_account_pages_carry_the_link_as_inert_data(client: httpx.AsyncClient) -> None:
     """The uid and token reach the page only as escaped attribute values, never as markup."""
-    page = await client.get('/activate/%3Cscript%3E/a%22%20onclick%3D%22x')
+    page = await client.get("/activate/%3Cscript%3E/a%22%20onclick%3D%22x")
     assert page.status_code == 200
     assert 'data-uid="&lt;script&gt;"' in page.text
     assert 'data-token="a&#34; onclick=&#34;x"' in page.text

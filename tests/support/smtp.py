@@ -3,7 +3,9 @@ in those messages."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
@@ -20,6 +22,9 @@ LINK = re.compile(
     r"(?P<kind>activate|password/reset/confirm|username/reset/confirm)"
     r"/(?P<uid>[^/\s]+)/(?P<token>[^/\s]+))"
 )
+
+#: Seconds a test waits for a server's delivery worker to send a message.
+MAIL_WAIT = 20.0
 
 
 class Outbox:
@@ -50,6 +55,16 @@ class Outbox:
 
     def urls(self, kind: str = "activate") -> list[str]:
         return [match["url"] for match in self.matches(kind)]
+
+    async def wait_for_urls(self, kind: str, count: int = 1) -> list[str]:
+        """``urls(kind)`` once ``count`` have arrived (a server's delivery worker sends them
+        after the response); fails after ``MAIL_WAIT`` seconds."""
+        deadline = time.monotonic() + MAIL_WAIT
+        while len(found := self.urls(kind)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(found)} of {count} {kind} links in {MAIL_WAIT} s")
+            await asyncio.sleep(0.05)
+        return found
 
 
 @contextmanager

@@ -4,10 +4,10 @@
   must answer without errors and with data (no empty list, connection or null at the top);
 - the GraphQL column of the REST ↔ GraphQL table: every cell is a valid document for the schema;
 - ``sh`` blocks: run by bash (``set -euo pipefail``) from the checkout, in README order, against
-  a live ``citygraph serve`` on 127.0.0.1 with the demo data (``127.0.0.1:8000`` in the text is
-  replaced by that server's address; prompts get a password on stdin);
+  a live ``citygraph serve`` on 127.0.0.1 with the demo data (``127.0.0.1:8000`` and
+  ``localhost:8000`` in the text are that server's address; prompts get a password on stdin);
 - ``text`` blocks are not commands; a block may be skipped only with a
-  ``<!-- readme-test: skip: <reason> -->`` comment right above it, and there are at most three.
+  ``<!-- readme-test: skip: <reason> -->`` comment right above it, and there are at most four.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 SKIP = re.compile(r"<!--\s*readme-test:\s*skip:\s*(?P<reason>\S.*?)\s*-->", re.S)
 LANGUAGES = {"sh", "graphql", "text"}
-MAX_SKIPS = 3
+MAX_SKIPS = 4
 PASSWORD = "Readme-Pass-2024!"
 
 
@@ -173,7 +173,9 @@ def test_shell_blocks_run_against_a_live_server(tmp_path: Path) -> None:
     )
     with citygraph_serve(env, tmp_path, "--migrate", "--load-demo") as served:
         for block in blocks_of("sh"):
-            script = block.source.replace("127.0.0.1:8000", f"127.0.0.1:{served.port}")
+            script = re.sub(
+                r"(127\.0\.0\.1|localhost):8000", f"127.0.0.1:{served.port}", block.source
+            )
             done = subprocess.run(
                 ["bash", "-euo", "pipefail", "-c", script],
                 cwd=REPO,

@@ -1,13 +1,15 @@
 """The README, copy-pasted, works: every code block in it is run against the demo data.
 
-- ``graphql`` blocks: each operation in them is sent to the app on SQLite and on PostgreSQL and
-  must answer without errors and with data (no empty list, connection or null at the top);
+- ``graphql`` blocks: each query and mutation in them is sent to the app on SQLite and on
+  PostgreSQL and must answer without errors and with data (no empty list, connection or null at
+  the top); subscriptions are streams, parsed here and run by ``tests/live``;
 - the GraphQL column of the REST ↔ GraphQL table: every cell is a valid document for the schema;
 - ``sh`` blocks: run by bash (``set -euo pipefail``) from the checkout, in README order, against
   a live ``citygraph serve`` on 127.0.0.1 with the demo data (``127.0.0.1:8000`` and
   ``localhost:8000`` in the text are that server's address; prompts get a password on stdin);
 - ``text`` blocks are not commands; a block may be skipped only with a
-  ``<!-- readme-test: skip: <reason> -->`` comment right above it, and there are at most four.
+  ``<!-- readme-test: skip: <reason> -->`` comment right above it, and there are at most six (the
+  subscription examples run until interrupted).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 from graphql import build_schema, parse, validate
-from graphql.language import OperationDefinitionNode
+from graphql.language import OperationDefinitionNode, OperationType
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -39,7 +41,7 @@ REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 SKIP = re.compile(r"<!--\s*readme-test:\s*skip:\s*(?P<reason>\S.*?)\s*-->", re.S)
 LANGUAGES = {"sh", "graphql", "text"}
-MAX_SKIPS = 4
+MAX_SKIPS = 6
 PASSWORD = "Readme-Pass-2024!"
 
 
@@ -112,6 +114,8 @@ def operations(block: Block) -> list[str]:
     for definition in document.definitions:
         assert isinstance(definition, OperationDefinitionNode), f"{block}: only operations"
         assert definition.loc is not None
+        if definition.operation == OperationType.SUBSCRIPTION:
+            continue
         texts.append(block.source[definition.loc.start : definition.loc.end])
     return texts
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -83,6 +83,12 @@ class Metrics:
             "citygraph_rate_limit_refusals",
             "Attempts refused by a rate limit, by action (login, register, mail)",
             ["action"],
+            registry=self.registry,
+        )
+        self.outbox_depth = Gauge(
+            "citygraph_outbox_depth",
+            "Mail still to deliver (pending or being sent), read from the database at each scrape;"
+            " NaN while the database is unreachable",
             registry=self.registry,
         )
         self._operation_names: set[str] = set()

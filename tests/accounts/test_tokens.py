@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -199,18 +198,3 @@ async def test_unknown_usernames_cost_a_bcrypt_check(
         async with unit_of_work(services, client_address="192.0.2.1") as uow:
             await accounts.log_in(uow, credentials)
     assert checked == [f"$2b${rounds:02d}$"]  # one real bcrypt check at the configured cost
-
-    # And it costs about as much: compare the fastest of several runs (robust to noise).
-    hashed = await passwords.hash_password(PASSWORD, rounds)
-
-    async def fastest(work: object) -> float:
-        best = float("inf")
-        for _ in range(5):
-            start = time.perf_counter()
-            await work()  # type: ignore[operator]
-            best = min(best, time.perf_counter() - start)
-        return best
-
-    known = await fastest(lambda: passwords.check_password("wrong-password", hashed))
-    unknown = await fastest(lambda: passwords.dummy_check(rounds))
-    assert unknown > 0.5 * known

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from citygraph import outbox
 from citygraph.app import create_app
 from citygraph.services import Services
 from tests.conftest import make_settings, reset_database
@@ -194,3 +197,15 @@ async def test_who_may_scrape(
             assert "citygraph_http_requests_total" in response.text
         else:
             assert "citygraph_" not in response.text
+
+
+async def test_outbox_depth_is_read_at_each_scrape(app_client: AppClient) -> None:
+    """Mail waiting in the shared outbox shows as a gauge (no worker runs in this app)."""
+    async with app_client() as (client, services):
+        assert value(await scrape(client), "citygraph_outbox_depth") == 0
+        now = datetime.now(UTC)
+        async with AsyncSession(services.engine) as session:
+            session.add(outbox.new_message("a@example.com", "Subject", "Body", now))
+            session.add(outbox.new_message("b@example.com", "Subject", "Body", now))
+            await session.commit()
+        assert value(await scrape(client), "citygraph_outbox_depth") == 2

@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from citygraph import outbox
+from citygraph.domain.outages import is_database_outage
 from citygraph.services import Services
 
 PATH = "/metrics"
@@ -34,6 +36,7 @@ def routes(services: Services) -> list[BaseRoute]:
                 return PlainTextResponse(
                     "Unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"}
                 )
+        await _read_outbox_depth(services)
         return Response(
             services.metrics.exposition(),
             media_type=CONTENT_TYPE_LATEST,
@@ -41,3 +44,15 @@ def routes(services: Services) -> list[BaseRoute]:
         )
 
     return [Route(PATH, metrics, methods=["GET"])]
+
+
+async def _read_outbox_depth(services: Services) -> None:
+    """The outbox depth lives in the shared database, so it is read when scraped; an outage
+    leaves it NaN rather than failing the scrape (the pool figures matter most then)."""
+    try:
+        depth = float(await outbox.depth(services.engine))
+    except Exception as exc:
+        if not is_database_outage(exc):
+            raise
+        depth = float("nan")
+    services.metrics.outbox_depth.set(depth)

@@ -63,7 +63,7 @@ class PageWatch:
         await page.add_init_script(CSP_RECORDER)
         page.on("request", watch._on_request)
         page.on("response", watch._on_response)
-        page.on("requestfailed", lambda request: watch.failed.append(f"failed {request.url}"))
+        page.on("requestfailed", watch._on_failed)
         page.on("console", watch._on_console)
         page.on("pageerror", lambda error: watch.console_errors.append(f"pageerror {error}"))
         return watch
@@ -72,6 +72,12 @@ class PageWatch:
         parts = urlsplit(request.url)
         if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != self.server:
             self.foreign.append(request.url)
+
+    def _on_failed(self, request: Request) -> None:
+        # A request the browser itself dropped because the page moved on (a font still loading
+        # when a link is followed) is not a failure of the server or of the page's policy.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed.append(f"failed {request.url} ({request.failure})")
 
     def _on_response(self, response: Response) -> None:
         if response.status >= 400 and not self._expected(response):

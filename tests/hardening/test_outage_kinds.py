@@ -30,6 +30,7 @@ OUTAGES = [
     asyncpg.CrashShutdownError("terminating connection due to crash"),
     asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
     asyncpg.TooManyConnectionsError("sorry, too many clients already"),
+    asyncpg.InterfaceError("connection is closed"),  # a raw driver call on a dropped connection
     ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"),
     ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"),
     OSError(errno.EHOSTUNREACH, "No route to host"),
@@ -44,6 +45,7 @@ NOT_OUTAGES = [
     FileNotFoundError(errno.ENOENT, "No such file"),
     sa.IntegrityError("INSERT", None, Exception("UNIQUE constraint failed")),  # type: ignore[arg-type]
     wrapped(asyncpg.UniqueViolationError("duplicate key")),
+    asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
     sa.OperationalError("SELECT", None, Exception("no such table: x")),  # type: ignore[arg-type]
 ]
 

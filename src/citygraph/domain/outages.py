@@ -32,6 +32,9 @@ _CONNECTION_ERRORS: Final[tuple[type[BaseException], ...]] = (
     sa.TimeoutError,  # the pool had no connection to give within its timeout
 )
 _SQLITE_BUSY = ("database is locked", "database table is locked")
+#: asyncpg's words for a pooled connection the server closed under it (the compiled reads and the
+#: REST lists talk to the driver directly, so SQLAlchemy never wraps this one).
+_CLOSED_CONNECTION = "connection is closed"
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
@@ -60,6 +63,8 @@ def is_database_outage(error: BaseException) -> bool:
         if isinstance(current, sa.DBAPIError) and current.connection_invalidated:
             return True
         if isinstance(current, _CONNECTION_ERRORS):
+            return True
+        if isinstance(current, asyncpg.InterfaceError) and _CLOSED_CONNECTION in str(current):
             return True
         if isinstance(current, sa.OperationalError) and any(
             text in str(current.orig) for text in _SQLITE_BUSY

@@ -5,6 +5,7 @@ a change made through A reaches subscribers on B over graphql-transport-ws and o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
 import subprocess
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -28,7 +28,7 @@ from tests.graphql.conftest import make_user
 from tests.live.clients import SSEStream, WSClient, sse_stream, ws_client
 from tests.live.conftest import DISTRICT_CHANGED, PLACE_CHANGED, Writer
 from tests.support.pg import PostgresDatabase, provision_postgres
-from tests.support.server import free_port
+from tests.support.serve import citygraph_serve
 
 pytestmark = pytest.mark.postgres
 
@@ -65,45 +65,19 @@ def _serve_two(database: PostgresDatabase, tmp: Path) -> Iterator[Pair]:
         CITYGRAPH_RUNTIME_DIR=str(tmp / "runtime"),  # as if on two machines: nothing shared
     )
     subprocess.run([str(CITYGRAPH), "migrate"], env=env, check=True, capture_output=True)
-    processes: list[subprocess.Popen[bytes]] = []
-    bases: list[str] = []
-    try:
+    with contextlib.ExitStack() as stack:
+        bases = []
         for name in ("a", "b"):
-            port = free_port()
-            log = tmp / f"{name}.log"
             instance = {
                 **env,
                 "CITYGRAPH_MEDIA_ROOT": str(tmp / f"{name}-media"),
                 "CITYGRAPH_RUNTIME_DIR": str(tmp / f"{name}-runtime"),
             }
-            command = [str(CITYGRAPH), "serve", "--host", "127.0.0.1", "--port", str(port)]
-            with log.open("wb") as out:
-                processes.append(subprocess.Popen(command, env=instance, stdout=out, stderr=out))
-            bases.append(f"http://127.0.0.1:{port}")
-            _wait_ready(bases[-1], processes[-1], log)
+            folder = tmp / name
+            folder.mkdir()
+            served = stack.enter_context(citygraph_serve(instance, folder, "--host", "127.0.0.1"))
+            bases.append(served.base_url)
         yield Pair(bases[0], bases[1], database.url)
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"instance exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"instance at {base} did not become ready: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,11 @@ the other serves or refuses."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from tests.storage.conftest import BUCKET
 from tests.storage.test_uploads import ADD_IMAGE, png, prefix_of
 from tests.support.pg import PostgresDatabase, provision_postgres
 from tests.support.s3 import MotoServer, s3_settings
-from tests.support.server import free_port
+from tests.support.serve import citygraph_serve
 
 pytestmark = pytest.mark.postgres
 
@@ -62,20 +62,6 @@ def _environment(overrides: dict[str, object]) -> dict[str, str]:
     return env
 
 
-def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"instance exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"instance at {base} did not become ready: {log.read_text()[-2000:]}")
-
-
 def _forget_login_budgets() -> None:
     """Budgets are per address too, and every request here comes from 127.0.0.1."""
     subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
@@ -101,31 +87,19 @@ def deployment(
     }
     env = _environment(overrides)
     subprocess.run([str(CITYGRAPH), "migrate"], env=env, check=True, capture_output=True)
-    processes: list[subprocess.Popen[bytes]] = []
-    bases: list[str] = []
-    try:
+    with contextlib.ExitStack() as stack:
+        bases = []
         for name in ("a", "b"):
-            port = free_port()
-            log = tmp_path / f"{name}.log"
             instance_env = {**env, "CITYGRAPH_MEDIA_ROOT": str(tmp_path / f"{name}-media")}
-            command = [str(CITYGRAPH), "serve", "--host", "127.0.0.1", "--port", str(port)]
-            with log.open("wb") as out:
-                processes.append(
-                    subprocess.Popen(command, env=instance_env, stdout=out, stderr=out)
-                )
-            bases.append(f"http://127.0.0.1:{port}")
-            _wait_ready(bases[-1], processes[-1], log)
+            folder = tmp_path / name
+            folder.mkdir()
+            served = stack.enter_context(
+                citygraph_serve(instance_env, folder, "--host", "127.0.0.1")
+            )
+            bases.append(served.base_url)
         settings_overrides = {k: v for k, v in overrides.items() if k != "DATABASE_URL"}
         settings = make_settings(shared_database.url, tmp_path / "media", **settings_overrides)
         yield Deployment(bases[0], bases[1], settings, moto, storage_url)
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 async def _staff_token(settings: Settings, username: str) -> str:

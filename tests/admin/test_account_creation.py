@@ -11,31 +11,23 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from citygraph.config import Settings
 from citygraph.models import ChangeLog, User
 from citygraph.services import Services
-from tests.accounts.conftest import Outbox
 from tests.admin.conftest import Admin, field_errors, login, make_user
 from tests.conftest import make_settings
 from tests.support.mail import deliver_mail
-from tests.support.server import free_port
+from tests.support.smtp import Outbox, smtp_outbox
 
 NEW_PASSWORD = "Lantern-Ocean-73"
 
 
 @pytest.fixture(scope="module")
 def smtp_server() -> Iterator[tuple[Outbox, int]]:
-    outbox = Outbox()
-    port = free_port()
-    controller = Controller(outbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield outbox, port
-    finally:
-        controller.stop()
+    with smtp_outbox() as running:
+        yield running
 
 
 @pytest.fixture

@@ -13,16 +13,22 @@ patched on its way out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.responses import Response, StreamingResponse
 
 from citygraph.domain.parsers import Id
 from citygraph.jsonsql import Dialect, Sql, literal
+from citygraph.reader import Reader
 from compat.rendering import JSON_MEDIA_TYPE
 
 BATCH = 500
+
+# The statements are built once per media base (and district): their text and parameters are
+# never changed after building, and building them costs as much as a small list's fetch.
 
 
 def _item(sql: Sql, parts: list[tuple[str, str]]) -> str:
@@ -39,6 +45,7 @@ def _url(sql: Sql, media_base: str, path: str) -> str:
     return sql.string(f"{sql.named('media_base', media_base, 'text')} || {path}")
 
 
+@functools.lru_cache(maxsize=64)
 def districts_statement(dialect: Dialect, media_base: str) -> tuple[str, Sql]:
     """One row per district (by id): its JSON as the original's serializer writes it."""
     sql = Sql(dialect)
@@ -55,6 +62,7 @@ def districts_statement(dialect: Dialect, media_base: str) -> tuple[str, Sql]:
     return f"SELECT {item} FROM districts AS d ORDER BY d.id", sql
 
 
+@functools.lru_cache(maxsize=1024)
 def places_statement(dialect: Dialect, media_base: str, district_id: Id) -> tuple[str, Sql]:
     """One row per place of the district (by id), images included, as the original writes it."""
     sql = Sql(dialect)
@@ -89,27 +97,19 @@ def _drf(text: str) -> bytes:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
-async def _first(connection: AsyncConnection, statement: str, sql: Sql) -> list[str]:
+async def _first(driver: Any, statement: str, sql: Sql) -> list[str]:
     """Up to ``BATCH + 1`` values in one round trip, outside any transaction: nearly every
     list ends here, and a cursor would cost three more round trips on PostgreSQL (BEGIN, the
     cursor's own fetch, COMMIT)."""
     limited = f"{statement} LIMIT {BATCH + 1}"
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
     if sql.postgres:
         return [row[0] for row in await driver.fetch(limited, *sql.params)]
     async with driver.execute(limited, sql.bound()) as cursor:
         return [row[0] for row in await cursor.fetchall()]
 
 
-async def _rows(
-    connection: AsyncConnection, statement: str, sql: Sql
-) -> AsyncGenerator[list[str], None]:
+async def _rows(driver: Any, statement: str, sql: Sql) -> AsyncGenerator[list[str], None]:
     """The statement's values in batches, read with a server-side cursor where there is one."""
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
     if sql.postgres:
         async with driver.transaction():
             cursor = await driver.cursor(statement, *sql.params)
@@ -124,22 +124,26 @@ async def _rows(
         await cursor.close()
 
 
-async def json_list(
-    connect: AsyncGenerator[AsyncConnection, None], statement: str, sql: Sql
-) -> Response:
+async def json_list(reader: Reader, statement: str, sql: Sql) -> Response:
     """A JSON array of the statement's values: whole when one batch holds it, else streamed.
 
-    ``connect`` yields the connection to read with and releases it once the list is sent. A
-    long list is read again from its start through a cursor, so what streams is one snapshot.
+    The list holds a driver connection of the ``reader`` until it is sent (a streamed list
+    outlives the request). A long list is read again from its start through a cursor, so what
+    streams is one snapshot.
     """
-    connection = await anext(connect)
-    first = await _first(connection, statement, sql)
+    held = AsyncExitStack()
+    driver = await held.enter_async_context(reader.connection())
+    try:
+        first = await _first(driver, statement, sql)
+    except BaseException:
+        await held.aclose()
+        raise
     if len(first) <= BATCH:
-        await connect.aclose()
+        await held.aclose()
         return Response(b"[" + _drf(",".join(first)) + b"]", media_type=JSON_MEDIA_TYPE)
 
     async def stream() -> AsyncIterator[bytes]:
-        batches = _rows(connection, statement, sql)
+        batches = _rows(driver, statement, sql)
         try:
             separator = b"["
             async for batch in batches:
@@ -148,12 +152,6 @@ async def json_list(
             yield b"[]" if separator == b"[" else b"]"
         finally:
             await batches.aclose()
-            await connect.aclose()
+            await held.aclose()
 
     return StreamingResponse(stream(), media_type=JSON_MEDIA_TYPE)
-
-
-async def connection(engine: AsyncEngine) -> AsyncGenerator[AsyncConnection, None]:
-    """A connection of the list's own: a streamed list outlives the request's unit of work."""
-    async with engine.connect() as connected:
-        yield connected

@@ -68,8 +68,7 @@ async def profile_owner_or_staff(call: Call) -> None:
 async def _list(call: Call, statement: str, sql: Sql) -> Response:
     """A public list: JSON from the database, and the response cache may keep it."""
     mark_cacheable(call.request.scope)
-    engine = call.services.engine
-    response = await lists.json_list(lists.connection(engine), statement, sql)
+    response = await lists.json_list(call.services.reader, statement, sql)
     if call.indent is None:
         return response
     assert not isinstance(response, StreamingResponse)  # indent is for people, not 10k rows

@@ -15,6 +15,7 @@ from citygraph.mail import Mailer
 from citygraph.metrics import Metrics
 from citygraph.outbox import DeliveryWorker
 from citygraph.ratelimit import RateLimiter
+from citygraph.reader import Reader
 from citygraph.storage import MediaStore, store_for
 
 
@@ -34,6 +35,8 @@ class Services:
     # Committed changes of places and districts, for subscriptions (``feed``).
     feed: ChangeFeed = field(init=False)
     store: MediaStore = field(init=False)
+    # Driver connections for the compiled GraphQL reads and the REST lists.
+    reader: Reader = field(init=False)
     # This process's mail delivery worker (started by the app's lifespan; ``flush`` without it).
     outbox: DeliveryWorker = field(init=False)
 
@@ -47,6 +50,7 @@ class Services:
         )
         self.feed = ChangeFeed(self.engine, self.changes)
         self.store = store_for(self.settings)
+        self.reader = Reader(self.engine)
         self.outbox = DeliveryWorker(self.engine, self.settings, lambda: self.mailer)
 
     @classmethod
@@ -59,4 +63,5 @@ class Services:
         await self.changes.aclose()
         await self.limiter.aclose()
         await self.store.aclose()
+        await self.reader.aclose()
         await self.engine.dispose()

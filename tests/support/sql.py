@@ -28,18 +28,17 @@ def recorded_statements(services: Services) -> Iterator[list[str]]:
 
 @contextmanager
 def connections_used(services: Services) -> Iterator[list[object]]:
-    """Every connection checked out of ``services.engine``'s pool while the block runs.
-
-    Also counts the reads that bypass SQLAlchemy's statement events (the compiled reads and the
-    REST lists talk to the driver directly).
-    """
+    """Every connection checked out of ``services.engine``'s pool or the reader's while the block
+    runs (the reader's are counted when the block ends)."""
     used: list[object] = []
 
     def checkout(dbapi_connection: Any, *_args: Any) -> None:
         used.append(dbapi_connection)
 
+    reader_before = services.reader.checkouts
     event.listen(services.engine.sync_engine, "checkout", checkout)
     try:
         yield used
     finally:
         event.remove(services.engine.sync_engine, "checkout", checkout)
+        used.extend(["reader"] * (services.reader.checkouts - reader_before))

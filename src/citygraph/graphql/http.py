@@ -348,7 +348,7 @@ class GraphQLEndpoint:
         self.max_response_bytes = settings.graphql_max_response_bytes
         self.reads = CompiledReads(
             schema.as_str(),
-            services.engine,
+            services.reader,
             enabled=settings.compiled_reads,
             max_cost=settings.graphql_max_cost,
             list_size=settings.graphql_list_size,

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import orjson
 from graphql import GraphQLEnumType, GraphQLError, GraphQLSchema, build_schema, parse
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import ExecutionResult
 
 from citygraph.graphql.compiler import NotCompilable, Plan, Statement, compile_query, plan_for
@@ -30,6 +30,7 @@ from citygraph.graphql.cost import operation_cost
 from citygraph.graphql.enums import ENUMS
 from citygraph.graphql.scalars import parse_decimal, parse_decimal_literal
 from citygraph.jsonsql import Dialect
+from citygraph.reader import Reader
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -87,18 +88,18 @@ class CompiledReads:
     def __init__(
         self,
         sdl: str,
-        engine: AsyncEngine,
+        reader: Reader,
         *,
         enabled: bool,
         max_cost: int,
         list_size: int,
     ) -> None:
         self.schema = read_schema(sdl)
-        self.engine = engine
+        self.reader = reader
         self.enabled = enabled
         self.max_cost = max_cost
         self.list_size = list_size
-        self.dialect: Dialect = "sqlite" if engine.dialect.name == "sqlite" else "postgresql"
+        self.dialect: Dialect = "sqlite" if reader.engine.dialect.name == "sqlite" else "postgresql"
         self._plans: LRU[tuple[str, str | None], Plan | None] = LRU(PLAN_CACHE_SIZE)
         self._statements: LRU[tuple[object, ...], Statement | NotCompilable] = LRU(
             STATEMENT_CACHE_SIZE
@@ -161,20 +162,19 @@ class CompiledReads:
             raise NotCompilable
 
     async def run(self, statement: Statement, connection: AsyncConnection | None = None) -> bytes:
-        """The response body: ``{"data": ...}`` around the statement's JSON text."""
+        """The response body: ``{"data": ...}`` around the statement's JSON text; on the
+        reader's own connection unless the request already holds one."""
         if connection is None:
-            async with self.engine.connect() as own:
-                text = await self._fetch(own, statement)
+            async with self.reader.connection() as driver:
+                text = await self._fetch(driver, statement)
         else:
-            text = await self._fetch(connection, statement)
+            raw = await connection.get_raw_connection()
+            text = await self._fetch(raw.driver_connection, statement)
         return b'{"data":' + text.encode() + b"}"
 
-    async def _fetch(self, connection: AsyncConnection, statement: Statement) -> str:
+    async def _fetch(self, driver: Any, statement: Statement) -> str:
         """The driver itself runs it: SQLAlchemy's statement layer costs a measurable share of
         a compiled read's time, and this statement needs nothing of it."""
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
         if self.dialect == "postgresql":
             assert isinstance(statement.params, tuple)
             text: str = await driver.fetchval(statement.sql, *statement.params)

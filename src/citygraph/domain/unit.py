@@ -58,7 +58,10 @@ def utcnow() -> datetime:
 
 @dataclass
 class UnitOfWork:
-    session: AsyncSession
+    """``session`` is opened on first use: a request that never reaches the database (an
+    anonymous read answered by the reader, a refused permission) pays nothing for it."""
+
+    _session: AsyncSession | None
     services: Services
     actor: Actor = None
     client_address: str | None = None
@@ -70,8 +73,19 @@ class UnitOfWork:
     _on_rollback: list[Action] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
+        if self._session is not None:
+            self._attach(self._session)
+
+    def _attach(self, session: AsyncSession) -> None:
         # The change log reads the actor at flush time (a face may set it after creating us).
-        changelog.attach(self.session, lambda: self.actor, self.now)
+        changelog.attach(session, lambda: self.actor, self.now)
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self.services.sessions()
+            self._attach(self._session)
+        return self._session
 
     @property
     def settings(self) -> Settings:
@@ -114,20 +128,24 @@ class UnitOfWork:
         self.after_commit(publish)
 
     async def commit(self) -> None:
-        try:
-            await self.session.commit()
-        except BaseException:
-            await self.rollback()
-            raise
-        if self.session.sync_session.info.pop(_PUBLIC_CHANGED, False):
-            self.services.changes.bump()
+        session = self._session
+        if session is not None:
+            try:
+                await session.commit()
+            except BaseException:
+                await self.rollback()
+                raise
+            if session.sync_session.info.pop(_PUBLIC_CHANGED, False):
+                self.services.changes.bump()
         actions, self._after_commit, self._on_rollback = self._after_commit, [], []
         await _run(actions, "after commit")
 
     async def rollback(self) -> None:
-        self.session.sync_session.info.pop(_PUBLIC_CHANGED, None)
+        session = self._session
         try:
-            await self.session.rollback()
+            if session is not None:
+                session.sync_session.info.pop(_PUBLIC_CHANGED, None)
+                await session.rollback()
         finally:
             actions, self._after_commit, self._on_rollback = self._on_rollback, [], []
             await _run(actions, "after rollback")
@@ -151,13 +169,14 @@ async def unit_of_work(
     site_url: str | None = None,
 ) -> AsyncIterator[UnitOfWork]:
     """A unit that commits when the block succeeds and rolls back on any error."""
-    async with services.sessions() as session:
-        uow = UnitOfWork(
-            session, services, actor=actor, client_address=client_address, site_url=site_url
-        )
+    uow = UnitOfWork(None, services, actor=actor, client_address=client_address, site_url=site_url)
+    try:
         try:
             yield uow
         except BaseException:
             await uow.rollback()
             raise
         await uow.commit()
+    finally:
+        if uow._session is not None:
+            await uow._session.close()

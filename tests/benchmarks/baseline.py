@@ -31,6 +31,22 @@ def _git(*args: str) -> str:
     return result.stdout.strip()
 
 
+def _browser_assets(source: Path, log: Path) -> None:
+    """The ref's build puts npm files into its wheel: this tree's ``assets/node_modules`` when
+    the ref pins the same packages, else its own ``npm ci``."""
+    ours, theirs = ROOT / "assets", source / "assets"
+    lock = "package-lock.json"
+    if not (theirs / lock).exists():
+        return
+    if (ours / lock).read_bytes() == (theirs / lock).read_bytes():
+        (theirs / "node_modules").symlink_to(ours / "node_modules", target_is_directory=True)
+        return
+    argv = ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
+    with log.open("ab") as out:
+        if subprocess.run(argv, cwd=theirs, stdout=out, stderr=subprocess.STDOUT).returncode:
+            raise BaselineError(f"npm ci for the baseline's assets failed: {tail(log, 2)}")
+
+
 @contextlib.contextmanager
 def baseline_build(ref: str, workdir: Path, log_dir: Path) -> Iterator[Build]:
     """Check out ``ref`` into ``workdir`` and install it into a venv of its own."""
@@ -44,6 +60,7 @@ def baseline_build(ref: str, workdir: Path, log_dir: Path) -> Iterator[Build]:
     log_dir.mkdir(parents=True, exist_ok=True)
     _git("worktree", "add", "--detach", str(source), commit)
     try:
+        _browser_assets(source, log)
         steps = (
             [sys.executable, "-m", "venv", str(venv)],
             [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(source)],

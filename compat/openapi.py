@@ -119,6 +119,8 @@ def _integer_query(name: str, description: str) -> dict[str, Any]:
 
 
 NO_CONTENT = {"204": {"description": "Done."}}
+#: An account action that answers 204, or 403 when it is refused.
+DONE_OR_FORBIDDEN = {**NO_CONTENT, "403": FORBIDDEN}
 #: DRF's ``CharField`` (``allow_blank=False``, whitespace trimmed): "This field may not be
 #: blank." unless something but whitespace is in it.
 NON_BLANK: dict[str, Any] = {
@@ -135,50 +137,62 @@ OPTIONAL_EMAIL = {
     "description": "An e-mail address, or blank for none.",
 }
 
+
+def _object(
+    properties: dict[str, Any], *, optional: tuple[str, ...] = (), description: str | None = None
+) -> dict[str, Any]:
+    """A JSON object schema whose properties are all required but the ``optional`` ones."""
+    schema: dict[str, Any] = {"type": "object"}
+    if description is not None:
+        schema["description"] = description
+    required = [name for name in properties if name not in optional]
+    if required:
+        schema["required"] = required
+    schema["properties"] = properties
+    return schema
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+#: A coordinate as REST shows it: a string with exactly six decimals.
+COORDINATE = {"type": "string", "pattern": r"^-?\d+\.\d{6}$"}
+NEW_USERNAME = {**NON_BLANK, "maxLength": 150}
+
 SCHEMAS: dict[str, Any] = {
-    "Detail": {
-        "type": "object",
-        "required": ["detail"],
-        "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
-    },
-    "AuthenticationError": {
-        "type": "object",
-        "required": ["detail"],
-        "properties": {
-            "detail": {"type": "string"},
-            "code": {"type": "string"},
+    "Detail": _object({"detail": STRING, "code": STRING}, optional=("code",)),
+    "AuthenticationError": _object(
+        {
+            "detail": STRING,
+            "code": STRING,
             "messages": {
                 "type": "array",
                 "items": {
                     "type": "object",
                     "properties": {
-                        "token_class": {"type": "string"},
-                        "token_type": {"type": "string"},
-                        "message": {"type": "string"},
+                        "token_class": STRING,
+                        "token_type": STRING,
+                        "message": STRING,
                     },
                 },
             },
         },
-    },
+        optional=("code", "messages"),
+    ),
     "FieldErrors": {
         "type": "object",
         "description": "Messages per field, in DRF's order; `non_field_errors` for the whole body.",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "additionalProperties": {"type": "array", "items": STRING},
     },
-    "District": {
-        "type": "object",
-        "required": ["id", "title", "abbreviation", "image"],
-        "properties": {
-            "id": {"type": "integer"},
+    "District": _object(
+        {
+            "id": INTEGER,
             "title": {"type": "string", "maxLength": 100},
             "abbreviation": {"type": "string", "maxLength": 10},
             "image": {"type": ["string", "null"], "format": "uri"},
-        },
-    },
-    "DistrictInput": {
-        "type": "object",
-        "required": ["title"],
-        "properties": {
+        }
+    ),
+    "DistrictInput": _object(
+        {
             "title": {**NON_BLANK, "maxLength": 100},
             "abbreviation": {"type": "string", "maxLength": 10},
             "image": {
@@ -187,155 +201,59 @@ SCHEMAS: dict[str, Any] = {
                 "description": "A JPEG, PNG or WebP file (multipart); null or absent: none.",
             },
         },
-    },
-    "PlaceImage": {
-        "type": "object",
-        "required": ["id", "image", "place"],
-        "properties": {
-            "id": {"type": "integer"},
-            "image": {"type": "string", "format": "uri"},
-            "place": {"type": "integer"},
-        },
-    },
-    "Place": {
-        "type": "object",
-        "required": [
-            "id",
-            "images",
-            "title",
-            "short_description",
-            "full_description",
-            "longitude",
-            "latitude",
-            "type",
-            "district",
-        ],
-        "properties": {
-            "id": {"type": "integer"},
+        optional=("abbreviation", "image"),
+    ),
+    "PlaceImage": _object(
+        {"id": INTEGER, "image": {"type": "string", "format": "uri"}, "place": INTEGER}
+    ),
+    "Place": _object(
+        {
+            "id": INTEGER,
             "images": {"type": "array", "items": _ref("PlaceImage")},
-            "title": {"type": "string"},
-            "short_description": {"type": "string"},
-            "full_description": {"type": "string"},
-            "longitude": {"type": "string", "pattern": r"^-?\d+\.\d{6}$"},
-            "latitude": {"type": "string", "pattern": r"^-?\d+\.\d{6}$"},
+            "title": STRING,
+            "short_description": STRING,
+            "full_description": STRING,
+            "longitude": COORDINATE,
+            "latitude": COORDINATE,
             "type": {"enum": ["unique_place", "park", "museum", "temple", "monument"]},
-            "district": {"type": "integer"},
-        },
-    },
-    "Profile": {
-        "type": "object",
-        "required": ["id", "username"],
-        "properties": {"id": {"type": "integer"}, "username": {"type": "string"}},
-    },
-    "User": {
-        "type": "object",
-        "required": ["email", "id", "username"],
-        "properties": {
-            "email": {"type": "string"},
-            "id": {"type": "integer"},
-            "username": {"type": "string"},
-        },
-    },
-    "Registration": {
-        "type": "object",
-        "required": ["username", "password"],
-        "properties": {
+            "district": INTEGER,
+        }
+    ),
+    "Profile": _object({"id": INTEGER, "username": STRING}),
+    "User": _object({"email": STRING, "id": INTEGER, "username": STRING}),
+    "Registration": _object(
+        {
             "username": {**NON_BLANK, "maxLength": 150, "pattern": USERNAME},
             "email": OPTIONAL_EMAIL,
             "password": NON_BLANK,
         },
-    },
-    "Registered": {
-        "type": "object",
-        "required": ["email", "username", "id"],
-        "properties": {
-            "email": {"type": "string"},
-            "username": {"type": "string"},
-            "id": {"type": "integer"},
-        },
-    },
-    "Credentials": {
-        "type": "object",
-        "required": ["username", "password"],
-        "properties": {"username": NON_BLANK, "password": NON_BLANK},
-    },
-    "TokenPair": {
-        "type": "object",
-        "required": ["refresh", "access"],
-        "properties": {"refresh": {"type": "string"}, "access": {"type": "string"}},
-    },
-    "RefreshInput": {
-        "type": "object",
-        "required": ["refresh"],
-        "properties": {"refresh": NON_BLANK},
-    },
-    "AccessToken": {
-        "type": "object",
-        "required": ["access"],
-        "properties": {"access": {"type": "string"}, "refresh": {"type": "string"}},
-    },
-    "VerifyInput": {
-        "type": "object",
-        "required": ["token"],
-        "properties": {"token": NON_BLANK},
-    },
+        optional=("email",),
+    ),
+    "Registered": _object({"email": STRING, "username": STRING, "id": INTEGER}),
+    "Credentials": _object({"username": NON_BLANK, "password": NON_BLANK}),
+    "TokenPair": _object({"refresh": STRING, "access": STRING}),
+    "RefreshInput": _object({"refresh": NON_BLANK}),
+    "AccessToken": _object({"access": STRING, "refresh": STRING}, optional=("refresh",)),
+    "VerifyInput": _object({"token": NON_BLANK}),
     "Empty": {"type": "object", "maxProperties": 0},
-    "UidToken": {
-        "type": "object",
-        "required": ["uid", "token"],
-        "properties": {"uid": NON_BLANK, "token": NON_BLANK},
-    },
-    "EmailInput": {
-        "type": "object",
-        "required": ["email"],
-        "properties": {"email": {**NON_BLANK, "maxLength": 254, "pattern": EMAIL}},
-    },
-    "SetPassword": {
-        "type": "object",
-        "required": ["new_password", "current_password"],
-        "properties": {
-            "new_password": NON_BLANK,
-            "current_password": NON_BLANK,
-        },
-    },
-    "UserUpdate": {
-        "type": "object",
-        "description": "djoser's `UserSerializer`: only `email` can change (`id`, `username` "
+    "UidToken": _object({"uid": NON_BLANK, "token": NON_BLANK}),
+    "EmailInput": _object({"email": {**NON_BLANK, "maxLength": 254, "pattern": EMAIL}}),
+    "SetPassword": _object({"new_password": NON_BLANK, "current_password": NON_BLANK}),
+    "UserUpdate": _object(
+        {"email": OPTIONAL_EMAIL},
+        optional=("email",),
+        description="djoser's `UserSerializer`: only `email` can change (`id`, `username` "
         "are read-only and ignored). A different address deactivates the account and mails a "
         "new activation link.",
-        "properties": {"email": OPTIONAL_EMAIL},
-    },
-    "CurrentPassword": {
-        "type": "object",
-        "required": ["current_password"],
-        "properties": {"current_password": NON_BLANK},
-    },
-    "SetUsername": {
-        "type": "object",
-        "required": ["current_password", "new_username"],
-        "properties": {
-            "current_password": NON_BLANK,
-            "new_username": {**NON_BLANK, "maxLength": 150},
-        },
-    },
-    "ResetUsernameConfirm": {
-        "type": "object",
-        "required": ["uid", "token", "new_username"],
-        "properties": {
-            "uid": NON_BLANK,
-            "token": NON_BLANK,
-            "new_username": {**NON_BLANK, "maxLength": 150},
-        },
-    },
-    "ResetPasswordConfirm": {
-        "type": "object",
-        "required": ["uid", "token", "new_password"],
-        "properties": {
-            "uid": NON_BLANK,
-            "token": NON_BLANK,
-            "new_password": NON_BLANK,
-        },
-    },
+    ),
+    "CurrentPassword": _object({"current_password": NON_BLANK}),
+    "SetUsername": _object({"current_password": NON_BLANK, "new_username": NEW_USERNAME}),
+    "ResetUsernameConfirm": _object(
+        {"uid": NON_BLANK, "token": NON_BLANK, "new_username": NEW_USERNAME}
+    ),
+    "ResetPasswordConfirm": _object(
+        {"uid": NON_BLANK, "token": NON_BLANK, "new_password": NON_BLANK}
+    ),
 }
 
 
@@ -367,29 +285,27 @@ def _account_changes(
 ) -> dict[str, Any]:
     """djoser's ``PUT``/``PATCH``/``DELETE`` on ``me/`` and ``<id>/``."""
     extra = {"404": NOT_FOUND} if parameters else {}
-    update = {"200": _response("The account.", _ref("User")), **extra}
-    return {
-        "put": _operation(
-            f"Change {what}: its e-mail (a new address deactivates until re-activated).",
-            update,
+
+    def update(summary: str, operation_id: str) -> dict[str, Any]:
+        return _operation(
+            summary,
+            {"200": _response("The account.", _ref("User")), **extra},
             tag="accounts",
             body="UserUpdate",
             body_required=False,  # no body, or an empty one: nothing changes
             parameters=parameters,
-            operation_id=f"replace{suffix}",
+            operation_id=operation_id,
+        )
+
+    return {
+        "put": update(
+            f"Change {what}: its e-mail (a new address deactivates until re-activated).",
+            f"replace{suffix}",
         ),
-        "patch": _operation(
-            f"Change {what}: its e-mail, as PUT.",
-            update,
-            tag="accounts",
-            body="UserUpdate",
-            body_required=False,
-            parameters=parameters,
-            operation_id=f"update{suffix}",
-        ),
+        "patch": update(f"Change {what}: its e-mail, as PUT.", f"update{suffix}"),
         "delete": _operation(
             f"Delete {what}; `current_password` is the caller's own.",
-            {**NO_CONTENT, "403": FORBIDDEN, **extra},
+            {**DONE_OR_FORBIDDEN, **extra},
             tag="accounts",
             body="CurrentPassword",
             parameters=parameters,
@@ -530,7 +446,7 @@ PATHS: dict[str, Any] = {
     },
     "/auth/users/activation/": _account_post(
         "Activate an account with the mailed `uid` and `token`.",
-        {**NO_CONTENT, "403": FORBIDDEN},
+        DONE_OR_FORBIDDEN,
         body="UidToken",
         operation_id="activateAccount",
     ),
@@ -540,7 +456,7 @@ PATHS: dict[str, Any] = {
     ),
     "/auth/users/set_password/": _account_post(
         "Change the signed-in account's password.",
-        {**NO_CONTENT, "403": FORBIDDEN},
+        DONE_OR_FORBIDDEN,
         body="SetPassword",
         operation_id="setPassword",
     ),
@@ -554,7 +470,7 @@ PATHS: dict[str, Any] = {
     ),
     "/auth/users/set_username/": _account_post(
         "Rename the signed-in account.",
-        {**NO_CONTENT, "403": FORBIDDEN},
+        DONE_OR_FORBIDDEN,
         body="SetUsername",
         operation_id="setUsername",
     ),

@@ -40,7 +40,7 @@ from starlette.types import Receive, Scope, Send
 
 from citygraph.services import Services
 from compat import apidocs, errors, metadata, openapi, views
-from compat.endpoint import Endpoint, allow_any
+from compat.endpoint import Endpoint, Handler, allow_any
 from compat.rendering import json_response, not_found_page, redirect_with_slash
 
 
@@ -60,6 +60,24 @@ INSTANCE_HANDLERS = {
     "PATCH": views.user_update,
     "DELETE": views.user_delete,
 }
+
+
+def _user_action(
+    action: str, handler: Handler, meta: bytes, *, anyone: bool = True
+) -> tuple[str, Endpoint]:
+    """djoser's ``POST /auth/users/<action>/``: open to anyone unless it changes the caller's
+    own account (``anyone=False``); every other method needs a signed-in caller."""
+    return (
+        f"/auth/users/{action}/",
+        Endpoint(
+            allow=ACTION,
+            handlers={"POST": handler},
+            permissions={"POST": allow_any} if anyone else None,
+            other_methods=views.signed_in,
+            metadata=meta,
+        ),
+    )
+
 
 ENDPOINTS: list[tuple[str, Endpoint]] = [
     (
@@ -110,49 +128,18 @@ ENDPOINTS: list[tuple[str, Endpoint]] = [
             metadata=metadata.USER_INSTANCE,
         ),
     ),
-    *(
-        (
-            f"/auth/users/{action}/",
-            Endpoint(
-                allow=ACTION,
-                handlers={"POST": handler},
-                permissions={"POST": allow_any},
-                other_methods=views.signed_in,
-                metadata=meta,
-            ),
-        )
-        for action, handler, meta in (
-            ("activation", views.activation, metadata.ACTIVATION),
-            ("resend_activation", views.resend_activation, metadata.RESEND_ACTIVATION),
-            ("reset_password", views.reset_password, metadata.RESET_PASSWORD),
-            (
-                "reset_password_confirm",
-                views.reset_password_confirm,
-                metadata.RESET_PASSWORD_CONFIRM,
-            ),
-            ("reset_username", views.reset_username, metadata.RESET_USERNAME),
-            (
-                "reset_username_confirm",
-                views.reset_username_confirm,
-                metadata.RESET_USERNAME_CONFIRM,
-            ),
-        )
+    _user_action("activation", views.activation, metadata.ACTIVATION),
+    _user_action("resend_activation", views.resend_activation, metadata.RESEND_ACTIVATION),
+    _user_action("reset_password", views.reset_password, metadata.RESET_PASSWORD),
+    _user_action(
+        "reset_password_confirm", views.reset_password_confirm, metadata.RESET_PASSWORD_CONFIRM
     ),
-    *(
-        (
-            f"/auth/users/{action}/",
-            Endpoint(
-                allow=ACTION,
-                handlers={"POST": handler},
-                other_methods=views.signed_in,
-                metadata=meta,
-            ),
-        )
-        for action, handler, meta in (
-            ("set_password", views.set_password, metadata.SET_PASSWORD),
-            ("set_username", views.set_username, metadata.SET_USERNAME),
-        )
+    _user_action("reset_username", views.reset_username, metadata.RESET_USERNAME),
+    _user_action(
+        "reset_username_confirm", views.reset_username_confirm, metadata.RESET_USERNAME_CONFIRM
     ),
+    _user_action("set_password", views.set_password, metadata.SET_PASSWORD, anyone=False),
+    _user_action("set_username", views.set_username, metadata.SET_USERNAME, anyone=False),
     (
         "/auth/users/{pk:djoser_lookup}/",
         Endpoint(

@@ -9,7 +9,8 @@ domain's own rule first.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import orjson
 from starlette.responses import Response, StreamingResponse
@@ -18,8 +19,9 @@ from citygraph.domain import accounts, districts, tokens
 from citygraph.domain.accounts import ME
 from citygraph.domain.errors import FieldError, NotFound, NotOwner
 from citygraph.domain.media import media_prefix, media_url
-from citygraph.domain.parsers import parse_id, parse_one, text
+from citygraph.domain.parsers import Form, parse_id, parse_one, text
 from citygraph.domain.policy import require_staff
+from citygraph.domain.unit import UnitOfWork
 from citygraph.jsonsql import Dialect, Sql
 from citygraph.models import District, User
 from citygraph.web.cache import mark_cacheable
@@ -28,6 +30,8 @@ from compat.endpoint import Call
 from compat.errors import ApiError
 from compat.parsing import Body, FieldReader, query_id
 from compat.rendering import empty_response
+
+F = TypeVar("F", bound=Form)
 
 # --- representations (DRF serializers' field order) --------------------------------------------
 
@@ -189,21 +193,34 @@ async def user_delete(call: Call) -> Response:
     return empty_response()
 
 
-async def set_username(call: Call) -> Response:
+async def _action(
+    call: Call,
+    form: type[F],
+    operation: Callable[[UnitOfWork, F], Awaitable[object]],
+    *names: str,
+) -> Response:
+    """djoser's ``POST /auth/users/<action>/`` that answers 204: the body's ``names`` fields
+    parsed by ``form``, then ``operation`` on it."""
     reader = FieldReader(await call.body())
-    form = accounts.UsernameChange.parse(
-        current_password=reader.text("current_password"),
-        new_username=reader.text("new_username"),
+    await operation(
+        call.uow, form.parse(partial=False, **{name: reader.text(name) for name in names})
     )
-    await accounts.change_username(call.uow, form)
     return empty_response()
+
+
+async def set_username(call: Call) -> Response:
+    return await _action(
+        call,
+        accounts.UsernameChange,
+        accounts.change_username,
+        "current_password",
+        "new_username",
+    )
 
 
 async def _link_request(call: Call, operation: accounts.LinkRequestOperation) -> Response:
     """djoser's ``{"email": ...}`` endpoints: 204 whether or not an account has the address."""
-    reader = FieldReader(await call.body())
-    await operation(call.uow, accounts.LinkRequest.parse(email=reader.text("email")))
-    return empty_response()
+    return await _action(call, accounts.LinkRequest, operation, "email")
 
 
 async def reset_username(call: Call) -> Response:
@@ -228,10 +245,7 @@ async def reset_username_confirm(call: Call) -> Response:
 
 
 async def activation(call: Call) -> Response:
-    reader = FieldReader(await call.body())
-    form = accounts.LinkToken.parse(uid=reader.text("uid"), token=reader.text("token"))
-    await accounts.activate_account(call.uow, form)
-    return empty_response()
+    return await _action(call, accounts.LinkToken, accounts.activate_account, "uid", "token")
 
 
 async def resend_activation(call: Call) -> Response:
@@ -239,13 +253,13 @@ async def resend_activation(call: Call) -> Response:
 
 
 async def set_password(call: Call) -> Response:
-    reader = FieldReader(await call.body())
-    form = accounts.PasswordChange.parse(
-        new_password=reader.text("new_password"),
-        current_password=reader.text("current_password"),
+    return await _action(
+        call,
+        accounts.PasswordChange,
+        accounts.change_password,
+        "new_password",
+        "current_password",
     )
-    await accounts.change_password(call.uow, form)
-    return empty_response()
 
 
 async def reset_password(call: Call) -> Response:
@@ -253,14 +267,14 @@ async def reset_password(call: Call) -> Response:
 
 
 async def reset_password_confirm(call: Call) -> Response:
-    reader = FieldReader(await call.body())
-    form = accounts.PasswordResetConfirmation.parse(
-        uid=reader.text("uid"),
-        token=reader.text("token"),
-        new_password=reader.text("new_password"),
+    return await _action(
+        call,
+        accounts.PasswordResetConfirmation,
+        accounts.confirm_password_reset,
+        "uid",
+        "token",
+        "new_password",
     )
-    await accounts.confirm_password_reset(call.uow, form)
-    return empty_response()
 
 
 # --- /auth/jwt/ (simplejwt) --------------------------------------------------------------------

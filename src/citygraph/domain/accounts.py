@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -605,22 +605,27 @@ async def _rename(uow: UnitOfWork, user: User, new_username: str) -> None:
 async def set_active(uow: UnitOfWork, ref: AccountRef, active: bool) -> User:
     """Switch an account on or off (staff; never one's own off; a superuser's only by one)."""
     action = AccountAction.ACTIVATE if active else AccountAction.DEACTIVATE
-    user = await load_account(uow, ref, action)
-    if user.is_active and not active:
-        _end_sessions(user)
-    user.is_active = active
-    uow.session.add(user)
-    await uow.session.flush()
-    return user
+    return await _switch(uow, ref, action, "is_active", active)
 
 
 async def set_staff(uow: UnitOfWork, ref: AccountRef, staff: bool) -> User:
     """Grant or revoke staff status (never one's own revoked; a superuser's only by one)."""
     action = AccountAction.GRANT_STAFF if staff else AccountAction.REVOKE_STAFF
+    return await _switch(uow, ref, action, "is_staff", staff)
+
+
+async def _switch(
+    uow: UnitOfWork,
+    ref: AccountRef,
+    action: AccountAction,
+    flag: Literal["is_active", "is_staff"],
+    on: bool,
+) -> User:
+    """Set one of an account's switches; turning one off ends the account's sessions."""
     user = await load_account(uow, ref, action)
-    if user.is_staff and not staff:
+    if getattr(user, flag) and not on:
         _end_sessions(user)
-    user.is_staff = staff
+    setattr(user, flag, on)
     uow.session.add(user)
     await uow.session.flush()
     return user

@@ -2,8 +2,10 @@
 
 ``graphql/schema.py`` merges these into the root types. Resolvers only hand their arguments to
 the domain's forms and call one operation of ``citygraph.domain.accounts`` /
-``citygraph.domain.tokens``; domain errors go to the schema's one error mapping. Field names in
-``extensions.fields`` are the GraphQL argument names (``newPassword``, ``currentPassword``...).
+``citygraph.domain.tokens``; each mutation is declared as that operation, its arguments and how
+its result shows (``graphql/operations.py``). Domain errors go to the schema's one error
+mapping; field names in ``extensions.fields`` are the GraphQL argument names (``newPassword``,
+``currentPassword``...).
 
 Every mutation returns a nullable result: the changed object (or ``true``) on success, ``null``
 and an error otherwise, so one failing field never wipes out the others' results.
@@ -11,6 +13,7 @@ and an error otherwise, so one failing field never wipes out the others' results
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -20,6 +23,7 @@ from citygraph.domain import accounts, tokens
 from citygraph.domain.accounts import ME
 from citygraph.domain.parsers import parse_id
 from citygraph.graphql.context import GraphQLInfo
+from citygraph.graphql.operations import Arg, Argument, Result, Work, operation_field, with_form
 from citygraph.models import User as UserRow
 
 
@@ -54,12 +58,12 @@ class TokenPair:
         description="Set by createToken, and by refreshToken when refresh-token rotation is on."
     )
 
+    @classmethod
+    def from_pair(cls, pair: tokens.TokenPair) -> TokenPair:
+        return cls(access=pair.access, refresh=pair.refresh)
 
-def Arg(description: str) -> object:
-    return strawberry.argument(description=description)
 
-
-# --- resolvers (plain functions: the domain does the work) ------------------------------------
+# --- queries (plain functions: the domain does the work) ---------------------------------------
 
 
 def resolve_me(info: GraphQLInfo) -> UserNode | None:
@@ -81,170 +85,6 @@ async def resolve_users(info: GraphQLInfo) -> list[UserNode] | None:
     return [UserNode.from_row(user) for user in users]
 
 
-async def resolve_register_account(
-    info: GraphQLInfo,
-    username: Annotated[str, Arg("Letters, digits and @ . + - _; at most 150 characters.")],
-    password: Annotated[str, Arg("Checked by Django's four password validators.")],
-    email: Annotated[str, Arg("Where the activation link goes (optional).")] = "",
-) -> UserNode | None:
-    form = accounts.NewAccount.parse(email=email, username=username, password=password)
-    user = await info.context.write(lambda uow: accounts.register(uow, form))
-    return UserNode.from_row(user)
-
-
-async def resolve_activate_account(
-    info: GraphQLInfo,
-    uid: Annotated[str, Arg("The uid from the activation link.")],
-    token: Annotated[str, Arg("The token from the activation link.")],
-) -> UserNode | None:
-    form = accounts.LinkToken.parse(uid=uid, token=token)
-    user = await info.context.write(lambda uow: accounts.activate_account(uow, form))
-    return UserNode.from_row(user)
-
-
-async def _link_request(
-    info: GraphQLInfo, email: str, operation: accounts.LinkRequestOperation
-) -> bool | None:
-    """A rate-limited "mail me a link" request; always true, so it reveals no addresses."""
-    form = accounts.LinkRequest.parse(email=email)
-    await info.context.write(lambda uow: operation(uow, form))
-    return True
-
-
-EMAIL = "The account's e-mail address."
-
-
-async def resolve_resend_activation(
-    info: GraphQLInfo, email: Annotated[str, Arg(EMAIL)]
-) -> bool | None:
-    return await _link_request(info, email, accounts.resend_activation)
-
-
-async def resolve_request_password_reset(
-    info: GraphQLInfo, email: Annotated[str, Arg(EMAIL)]
-) -> bool | None:
-    return await _link_request(info, email, accounts.request_password_reset)
-
-
-async def resolve_request_username_reset(
-    info: GraphQLInfo, email: Annotated[str, Arg(EMAIL)]
-) -> bool | None:
-    return await _link_request(info, email, accounts.request_username_reset)
-
-
-async def resolve_create_token(
-    info: GraphQLInfo,
-    username: Annotated[str, Arg("The account's username.")],
-    password: Annotated[str, Arg("The account's password.")],
-) -> TokenPair | None:
-    credentials = accounts.Credentials.parse(username=username, password=password)
-    pair = await info.context.write(lambda uow: tokens.create_token_pair(uow, credentials))
-    return TokenPair(access=pair.access, refresh=pair.refresh)
-
-
-async def resolve_refresh_token(
-    info: GraphQLInfo, refresh: Annotated[str, Arg("A refresh token.")]
-) -> TokenPair | None:
-    pair = await info.context.write(lambda uow: tokens.refresh(uow, refresh))
-    return TokenPair(access=pair.access, refresh=pair.refresh)
-
-
-async def resolve_verify_token(
-    info: GraphQLInfo, token: Annotated[str, Arg("An access or refresh token.")]
-) -> bool | None:
-    await info.context.read(lambda uow: tokens.verify(uow, token))
-    return True
-
-
-async def resolve_logout(
-    info: GraphQLInfo, refresh: Annotated[str, Arg("The refresh token to revoke.")]
-) -> bool | None:
-    await info.context.write(lambda uow: tokens.logout(uow, refresh))
-    return True
-
-
-async def resolve_change_password(
-    info: GraphQLInfo,
-    current_password: Annotated[str, Arg("The account's password now.")],
-    new_password: Annotated[str, Arg("Checked by Django's four password validators.")],
-) -> bool | None:
-    form = accounts.PasswordChange.parse(
-        new_password=new_password, current_password=current_password
-    )
-    await info.context.write(lambda uow: accounts.change_password(uow, form))
-    return True
-
-
-async def resolve_confirm_password_reset(
-    info: GraphQLInfo,
-    uid: Annotated[str, Arg("The uid from the reset link.")],
-    token: Annotated[str, Arg("The token from the reset link.")],
-    new_password: Annotated[str, Arg("Checked by Django's four password validators.")],
-) -> bool | None:
-    form = accounts.PasswordResetConfirmation.parse(uid=uid, token=token, new_password=new_password)
-    await info.context.write(lambda uow: accounts.confirm_password_reset(uow, form))
-    return True
-
-
-async def resolve_change_email(
-    info: GraphQLInfo, email: Annotated[str, Arg("The new address (empty: none).")]
-) -> UserNode | None:
-    form = accounts.EmailChange.parse(email=email)
-    user = await info.context.write(lambda uow: accounts.update_account(uow, ME, form))
-    return UserNode.from_row(user)
-
-
-async def resolve_delete_account(
-    info: GraphQLInfo, current_password: Annotated[str, Arg("The account's password.")]
-) -> bool | None:
-    form = accounts.Deletion.parse(current_password=current_password)
-    await info.context.write(lambda uow: accounts.delete_account(uow, ME, form))
-    return True
-
-
-async def resolve_change_username(
-    info: GraphQLInfo,
-    current_password: Annotated[str, Arg("The account's password.")],
-    new_username: Annotated[str, Arg("Letters, digits and @ . + - _; at most 150 characters.")],
-) -> UserNode | None:
-    form = accounts.UsernameChange.parse(
-        current_password=current_password, new_username=new_username
-    )
-    user = await info.context.write(lambda uow: accounts.change_username(uow, form))
-    return UserNode.from_row(user)
-
-
-async def resolve_confirm_username_reset(
-    info: GraphQLInfo,
-    uid: Annotated[str, Arg("The uid from the link.")],
-    token: Annotated[str, Arg("The token from the link.")],
-    new_username: Annotated[str, Arg("Letters, digits and @ . + - _; at most 150 characters.")],
-) -> UserNode | None:
-    form = accounts.UsernameResetConfirmation.parse(new_username=new_username, uid=uid, token=token)
-    user = await info.context.write(lambda uow: accounts.confirm_username_reset(uow, form))
-    return UserNode.from_row(user)
-
-
-async def _set_active(info: GraphQLInfo, id: int, active: bool) -> UserNode | None:
-    user = await info.context.write(lambda uow: accounts.set_active(uow, parse_id(id), active))
-    return UserNode.from_row(user)
-
-
-async def resolve_activate_user(
-    info: GraphQLInfo, id: Annotated[int, Arg("The account's id.")]
-) -> UserNode | None:
-    return await _set_active(info, id, True)
-
-
-async def resolve_deactivate_user(
-    info: GraphQLInfo, id: Annotated[int, Arg("The account's id.")]
-) -> UserNode | None:
-    return await _set_active(info, id, False)
-
-
-# --- root types, merged into Query and Mutation by graphql/schema.py ---------------------------
-
-
 @strawberry.type
 class AccountQuery:
     me: UserNode | None = strawberry.field(
@@ -259,74 +99,140 @@ class AccountQuery:
     )
 
 
+# --- mutations: each runs one domain operation (see graphql/operations.py) --------------------
+
+USER = Result[UserRow](UserNode | None, UserNode.from_row)
+TOKENS = Result[tokens.TokenPair](TokenPair | None, TokenPair.from_pair)
+#: A mutation with nothing to show: ``true``, or ``null`` and its error.
+DONE = Result[None](bool | None, lambda _: True)
+
+NEW_USERNAME = "Letters, digits and @ . + - _; at most 150 characters."
+NEW_PASSWORD = "Checked by Django's four password validators."
+#: The "mail me a link" requests' one argument (they answer true either way: no address leaks).
+EMAIL = Argument("email", "The account's e-mail address.")
+PASSWORD = Argument("current_password", "The account's password.")
+ACCOUNT_ID = Argument("id", "The account's id.", int)
+
+
+def _link(what: str) -> tuple[Argument, Argument]:
+    """The ``uid`` and ``token`` arguments of a link mailed for ``what``."""
+    return Argument("uid", f"The uid from {what}."), Argument("token", f"The token from {what}.")
+
+
+def _set_active(active: bool) -> Callable[..., Work[UserRow]]:
+    def bind(id: int) -> Work[UserRow]:
+        return lambda uow: accounts.set_active(uow, parse_id(id), active)
+
+    return bind
+
+
 @strawberry.type
 class AccountMutation:
-    register_account: UserNode | None = strawberry.mutation(
-        resolver=resolve_register_account,
-        description="Create an inactive account; an activation link is mailed to `email`.",
+    register_account = operation_field(
+        "Create an inactive account; an activation link is mailed to `email`.",
+        USER,
+        with_form(accounts.NewAccount, accounts.register),
+        Argument("username", NEW_USERNAME),
+        Argument("password", NEW_PASSWORD),
+        Argument("email", "Where the activation link goes (optional).", default=""),
     )
-    activate_account: UserNode | None = strawberry.mutation(
-        resolver=resolve_activate_account,
-        description="Activate an account with the uid and token from its e-mail (works once).",
+    activate_account = operation_field(
+        "Activate an account with the uid and token from its e-mail (works once).",
+        USER,
+        with_form(accounts.LinkToken, accounts.activate_account),
+        *_link("the activation link"),
     )
-    resend_activation: bool | None = strawberry.mutation(
-        resolver=resolve_resend_activation,
-        description="Mail the activation link again. Always true: reveals no addresses.",
+    resend_activation = operation_field(
+        "Mail the activation link again. Always true: reveals no addresses.",
+        DONE,
+        with_form(accounts.LinkRequest, accounts.resend_activation),
+        EMAIL,
     )
-    create_token: TokenPair | None = strawberry.mutation(
-        resolver=resolve_create_token,
-        description="Log in: a fresh access/refresh pair. Rate-limited.",
+    create_token = operation_field(
+        "Log in: a fresh access/refresh pair. Rate-limited.",
+        TOKENS,
+        with_form(accounts.Credentials, tokens.create_token_pair),
+        Argument("username", "The account's username."),
+        Argument("password", "The account's password."),
     )
-    refresh_token: TokenPair | None = strawberry.mutation(
-        resolver=resolve_refresh_token,
-        description="A new access token (and a new refresh token when rotation is on).",
+    refresh_token = operation_field(
+        "A new access token (and a new refresh token when rotation is on).",
+        TOKENS,
+        lambda refresh: lambda uow: tokens.refresh(uow, refresh),
+        Argument("refresh", "A refresh token."),
     )
-    verify_token: bool | None = strawberry.mutation(
-        resolver=resolve_verify_token,
-        description="True when the token is valid; an error otherwise.",
+    verify_token = operation_field(
+        "True when the token is valid; an error otherwise.",
+        DONE,
+        lambda token: lambda uow: tokens.verify(uow, token),
+        Argument("token", "An access or refresh token."),
+        writes=False,
     )
-    logout: bool | None = strawberry.mutation(
-        resolver=resolve_logout, description="Revoke (blacklist) a refresh token."
+    logout = operation_field(
+        "Revoke (blacklist) a refresh token.",
+        DONE,
+        lambda refresh: lambda uow: tokens.logout(uow, refresh),
+        Argument("refresh", "The refresh token to revoke."),
     )
-    change_password: bool | None = strawberry.mutation(
-        resolver=resolve_change_password,
-        description="Change the signed-in account's password.",
+    change_password = operation_field(
+        "Change the signed-in account's password.",
+        DONE,
+        with_form(accounts.PasswordChange, accounts.change_password),
+        Argument("current_password", "The account's password now."),
+        Argument("new_password", NEW_PASSWORD),
     )
-    request_password_reset: bool | None = strawberry.mutation(
-        resolver=resolve_request_password_reset,
-        description="Mail a password-reset link. Always true: reveals no addresses.",
+    request_password_reset = operation_field(
+        "Mail a password-reset link. Always true: reveals no addresses.",
+        DONE,
+        with_form(accounts.LinkRequest, accounts.request_password_reset),
+        EMAIL,
     )
-    confirm_password_reset: bool | None = strawberry.mutation(
-        resolver=resolve_confirm_password_reset,
-        description="Set a new password with the uid and token from the e-mail (works once).",
+    confirm_password_reset = operation_field(
+        "Set a new password with the uid and token from the e-mail (works once).",
+        DONE,
+        with_form(accounts.PasswordResetConfirmation, accounts.confirm_password_reset),
+        *_link("the reset link"),
+        Argument("new_password", NEW_PASSWORD),
     )
-    change_email: UserNode | None = strawberry.mutation(
-        resolver=resolve_change_email,
-        description=(
-            "Change the signed-in account's e-mail. A different address deactivates the account "
-            "until the activation link mailed to it is opened (as djoser does)."
-        ),
+    change_email = operation_field(
+        "Change the signed-in account's e-mail. A different address deactivates the account "
+        "until the activation link mailed to it is opened (as djoser does).",
+        USER,
+        with_form(accounts.EmailChange, lambda uow, form: accounts.update_account(uow, ME, form)),
+        Argument("email", "The new address (empty: none)."),
     )
-    delete_account: bool | None = strawberry.mutation(
-        resolver=resolve_delete_account,
-        description="Delete the signed-in account (needs its password). Its tokens stop working.",
+    delete_account = operation_field(
+        "Delete the signed-in account (needs its password). Its tokens stop working.",
+        DONE,
+        with_form(accounts.Deletion, lambda uow, form: accounts.delete_account(uow, ME, form)),
+        PASSWORD,
     )
-    change_username: UserNode | None = strawberry.mutation(
-        resolver=resolve_change_username,
-        description="Rename the signed-in account (needs its password).",
+    change_username = operation_field(
+        "Rename the signed-in account (needs its password).",
+        USER,
+        with_form(accounts.UsernameChange, accounts.change_username),
+        PASSWORD,
+        Argument("new_username", NEW_USERNAME),
     )
-    request_username_reset: bool | None = strawberry.mutation(
-        resolver=resolve_request_username_reset,
-        description="Mail a link to choose a new username. Always true: reveals no addresses.",
+    request_username_reset = operation_field(
+        "Mail a link to choose a new username. Always true: reveals no addresses.",
+        DONE,
+        with_form(accounts.LinkRequest, accounts.request_username_reset),
+        EMAIL,
     )
-    confirm_username_reset: UserNode | None = strawberry.mutation(
-        resolver=resolve_confirm_username_reset,
-        description="Set a new username with the uid and token from the e-mail (works once).",
+    confirm_username_reset = operation_field(
+        "Set a new username with the uid and token from the e-mail (works once).",
+        USER,
+        with_form(accounts.UsernameResetConfirmation, accounts.confirm_username_reset),
+        *_link("the link"),
+        Argument("new_username", NEW_USERNAME),
     )
-    activate_user: UserNode | None = strawberry.mutation(
-        resolver=resolve_activate_user, description="Staff: activate an account."
+    activate_user = operation_field(
+        "Staff: activate an account.", USER, _set_active(True), ACCOUNT_ID
     )
-    deactivate_user: UserNode | None = strawberry.mutation(
-        resolver=resolve_deactivate_user,
-        description="Staff: deactivate an account (its tokens stop working).",
+    deactivate_user = operation_field(
+        "Staff: deactivate an account (its tokens stop working).",
+        USER,
+        _set_active(False),
+        ACCOUNT_ID,
     )

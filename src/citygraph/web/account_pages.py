@@ -25,6 +25,16 @@ _HEADERS = {**headers.page_headers(), "Cache-Control": "no-store"}
 
 
 @dataclass(frozen=True)
+class PageForm:
+    """The one field a page asks for before it acts (a new password, a new username)."""
+
+    label: str
+    type: str
+    autocomplete: str
+    button: str
+
+
+@dataclass(frozen=True)
 class AccountPage:
     """One link's page: its path, what the script does, and the words a person reads."""
 
@@ -32,10 +42,7 @@ class AccountPage:
     action: str
     title: str
     intro: str
-    field_label: str | None = None
-    field_type: str = ""
-    autocomplete: str = ""
-    button: str = ""
+    form: PageForm | None = None
 
 
 PAGES = (
@@ -50,20 +57,21 @@ PAGES = (
         action="password-reset",
         title="Новый пароль · New password",
         intro="Задайте новый пароль. · Choose a new password.",
-        field_label="Новый пароль · New password",
-        field_type="password",
-        autocomplete="new-password",
-        button="Сохранить пароль · Save password",
+        form=PageForm(
+            "Новый пароль · New password",
+            "password",
+            "new-password",
+            "Сохранить пароль · Save password",
+        ),
     ),
     AccountPage(
         path="/username/reset/confirm/{uid}/{token}",
         action="username-reset",
         title="Новое имя пользователя · New username",
         intro="Выберите новое имя пользователя. · Choose a new username.",
-        field_label="Новое имя · New username",
-        field_type="text",
-        autocomplete="username",
-        button="Сохранить имя · Save username",
+        form=PageForm(
+            "Новое имя · New username", "text", "username", "Сохранить имя · Save username"
+        ),
     ),
 )
 
@@ -94,12 +102,12 @@ _PAGE = """<!doctype html>
 
 def render(page: AccountPage, uid: str, token: str) -> str:
     form = ""
-    if page.field_label is not None:
+    if page.form is not None:
         form = _FORM.format(
-            label=page.field_label,
-            type=page.field_type,
-            autocomplete=page.autocomplete,
-            button=page.button,
+            label=page.form.label,
+            type=page.form.type,
+            autocomplete=page.form.autocomplete,
+            button=page.form.button,
         )
     return _PAGE.format(
         title=page.title,

@@ -25,6 +25,7 @@ from citygraph.domain.orderings import ID_ORDER, Ordering, parse_district_orderi
 from citygraph.domain.parsers import NO_ID, Form, Id, optional, parsed_by, text
 from citygraph.domain.policy import require_staff
 from citygraph.domain.unit import UnitOfWork
+from citygraph.domain.uploads import Upload, as_upload
 from citygraph.feed import ChangeKind
 from citygraph.models import District, Place
 
@@ -102,11 +103,9 @@ async def count_places(
     return counts
 
 
-def _image(raw: object) -> bytes | None:
-    """The image field's value as the faces hand it over: file bytes, or ``None`` for none."""
-    if raw is None or isinstance(raw, bytes):
-        return raw
-    raise TypeError(f"an image is bytes or None, not {type(raw).__name__}")
+def _image(raw: object) -> Upload | None:
+    """The image field's value as the faces hand it over: an upload (or bytes), or ``None``."""
+    return None if raw is None else as_upload(raw)
 
 
 @dataclass
@@ -115,14 +114,14 @@ class DistrictForm(Form):
 
     title: str = parsed_by(text(max_length=TITLE_MAX))
     abbreviation: str = parsed_by(text(max_length=ABBREVIATION_MAX, allow_blank=True), default="")
-    image: bytes | None = parsed_by(_image, default=None)
+    image: Upload | None = parsed_by(_image, default=None)
 
 
 def _checked_image(uow: UnitOfWork, form: DistrictForm) -> media.ValidImage | None:
     """The form's image checked with Pillow (its problem joins the form's), or ``None``."""
-    if not isinstance(form.image, bytes):
+    if not isinstance(form.image, Upload):
         return None
-    checked = media.check_image(uow.settings, form.image)
+    checked = filecleanup.check_image(uow, form.image)
     if isinstance(checked, FieldError):
         form.problems.add("image", checked)
         return None

@@ -3,6 +3,8 @@
 A domain operation writes an image before the row that names it, and removes a row before the
 file it names; the unit of work decides when the change is real:
 
+- ``check_image``: the re-encoded image's temporary file is closed when the unit ends, however
+  it ends (a check that refuses the form, a write, a rollback);
 - ``write_image``: a freshly stored file is removed again if the unit does not commit;
 - ``delete_on_commit``: a file whose row is being deleted or replaced is removed only once the
   unit has committed, so a rollback never leaves a row pointing at a missing file.
@@ -14,7 +16,9 @@ an error, and a store outage is logged, never raised into a settled transaction.
 from __future__ import annotations
 
 from citygraph.domain import media
+from citygraph.domain.errors import FieldError
 from citygraph.domain.unit import Action, UnitOfWork
+from citygraph.domain.uploads import Upload
 
 
 def _remover(uow: UnitOfWork, key: str) -> Action:
@@ -30,6 +34,19 @@ def delete_on_commit(uow: UnitOfWork, key: str | None) -> None:
     """Remove ``key`` from the media store once the unit commits."""
     if key:
         uow.after_commit(_remover(uow, key))
+
+
+def check_image(uow: UnitOfWork, upload: Upload | bytes) -> media.ValidImage | FieldError:
+    """``media.check_image``, its temporary file closed once the unit commits or rolls back."""
+    checked = media.check_image(uow.settings, upload)
+    if isinstance(checked, media.ValidImage):
+
+        async def close() -> None:
+            checked.close()
+
+        uow.after_commit(close)
+        uow.on_rollback(close)
+    return checked
 
 
 async def write_image(uow: UnitOfWork, image: media.ValidImage, folder: str) -> str:

@@ -5,21 +5,28 @@ The store (``citygraph.storage``: the media folder, or S3 with ``CITYGRAPH_MEDIA
 reached only through this module: ``write_image`` and ``delete_image``/``discard_image`` take a
 key relative to the store (the value of the image columns). A store outage while writing is
 ``ServiceUnavailable`` (the faces answer 503), never a half-done change.
+
+Memory: the upload is read from its file (``uploads.Upload``), Pillow decodes it lazily and
+re-encodes into a spooled temporary file (in memory up to ``SPOOL_IN_MEMORY``, on disk past it)
+that the store reads in chunks. What must be in memory at once is the decoded pixels (Pillow
+cannot re-encode without them), not another copy of the file.
 """
 
 from __future__ import annotations
 
-import io
 import logging
+import tempfile
 import uuid
 import warnings
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import IO, cast
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from citygraph.config import Settings
 from citygraph.domain.errors import FieldError, ServiceUnavailable
+from citygraph.domain.uploads import Upload, as_upload
 from citygraph.storage import InvalidKey, StoreUnavailable, store_for
 from citygraph.storage.base import IMAGE_TYPES
 
@@ -29,48 +36,77 @@ ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 #: Re-encoding a rotated JPEG (its quantization cannot be kept) and any WebP.
 JPEG_QUALITY = 90
 WEBP_QUALITY = 90
+#: A re-encoded image up to this size stays in memory; a larger one goes to a temporary file.
+SPOOL_IN_MEMORY = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class ValidImage:
-    """Image bytes Pillow wrote (re-encoded from an upload), and their format's extension."""
+    """What Pillow wrote (re-encoded from an upload) in a spooled temporary file, its size and
+    its format's extension. ``write_image`` closes it; an image checked but never written is
+    closed by whoever checked it (the domain's ``filecleanup.check_image`` leaves that to the
+    unit of work)."""
 
-    data: bytes
+    file: tempfile.SpooledTemporaryFile[bytes]
+    size: int
     extension: str
 
+    def close(self) -> None:
+        self.file.close()
 
-def _reencode(image: Image.Image, fmt: str) -> bytes:
+
+class _Sink:
+    """The spooled file seen without ``fileno``: Pillow writes through a file number when the
+    file has one, and asking a spooled file for it moves even a tiny image to disk."""
+
+    def __init__(self, target: tempfile.SpooledTemporaryFile[bytes]) -> None:
+        self.write = target.write
+        self.flush = target.flush
+        self.tell = target.tell
+        self.seek = target.seek
+
+
+def _reencode(image: Image.Image, fmt: str) -> ValidImage:
     """The pixels alone, in their format: no metadata (EXIF, ICC, XMP, comments, text chunks),
     no trailing bytes, only the first frame. Orientation is applied to the pixels first, since
     the EXIF that stated it is dropped; JPEG keeps its quantization when nothing was rotated."""
     upright = ImageOps.exif_transpose(image) or image
     keep = upright.info.get("transparency")
     upright.info = {} if keep is None else {"transparency": keep}
-    out = io.BytesIO()
-    if fmt == "JPEG":
-        quality: int | str = "keep" if upright is image else JPEG_QUALITY
-        upright.save(out, "JPEG", quality=quality)
-    elif fmt == "WEBP":
-        upright.save(out, "WEBP", quality=WEBP_QUALITY)
-    else:
-        upright.save(out, fmt)
-    return out.getvalue()
+    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+        max_size=SPOOL_IN_MEMORY
+    )
+    try:
+        out = cast(IO[bytes], _Sink(spool))
+        if fmt == "JPEG":
+            quality: int | str = "keep" if upright is image else JPEG_QUALITY
+            upright.save(out, "JPEG", quality=quality)
+        elif fmt == "WEBP":
+            upright.save(out, "WEBP", quality=WEBP_QUALITY)
+        else:
+            upright.save(out, fmt)
+        size = spool.tell()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return ValidImage(spool, size, ALLOWED_FORMATS[fmt])
 
 
-def _clean_image(data: bytes, max_pixels: int) -> ValidImage | FieldError:
+def _clean_image(upload: Upload, max_pixels: int) -> ValidImage | FieldError:
     """Decode and re-encode: what is stored is only ever what Pillow itself wrote, so a file
     that is also HTML, a ZIP or a script (a polyglot) loses everything but its pixels."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(upload.rewind()) as image:
                 fmt = image.format or ""
                 if fmt not in ALLOWED_FORMATS:
                     return FieldError("invalid_image")
                 if image.width * image.height > max_pixels:
                     raise Image.DecompressionBombError
                 image.load()
-                return ValidImage(_reencode(image, fmt), ALLOWED_FORMATS[fmt])
+                return _reencode(image, fmt)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         megapixels = format(Decimal(max_pixels) / 1_000_000, "f")
         megapixels = megapixels.rstrip("0").rstrip(".") if "." in megapixels else megapixels
@@ -79,29 +115,35 @@ def _clean_image(data: bytes, max_pixels: int) -> ValidImage | FieldError:
         return FieldError("invalid_image")
 
 
-def check_image(settings: Settings, data: bytes) -> ValidImage | FieldError:
-    """The image re-encoded, or the one problem DRF's ``ImageField`` (plus our size and pixel
-    limits) reports."""
-    if not data:
+def check_image(settings: Settings, upload: Upload | bytes) -> ValidImage | FieldError:
+    """The image re-encoded (the caller closes it), or the one problem DRF's ``ImageField``
+    (plus our size and pixel limits) reports. The size is the file's, known without reading."""
+    upload = as_upload(upload)
+    if not upload.size:
         return FieldError("empty")
-    if len(data) > settings.max_upload_bytes:
+    if upload.size > settings.max_upload_bytes:
         return FieldError("file_too_large", {"limit_mb": f"{settings.max_upload_bytes / 2**20:g}"})
-    return _clean_image(data, settings.max_image_pixels)
+    return _clean_image(upload, settings.max_image_pixels)
 
 
 async def write_image(settings: Settings, image: ValidImage, folder: str) -> str:
-    """Store a checked image under a fresh key in ``folder``; returns the key.
+    """Store a checked image under a fresh key in ``folder``; returns the key. The store reads
+    the image's file from its start, in chunks; the file is closed afterwards, stored or not
+    (an image is written once).
 
     ``ServiceUnavailable`` when the store is down: then nothing is stored under the key.
     """
     key = f"{folder}/{uuid.uuid4().hex}.{image.extension}"
     try:
+        image.file.seek(0)
         await store_for(settings).put(
-            key, image.data, content_type=IMAGE_TYPES.get(image.extension)
+            key, image.file, content_type=IMAGE_TYPES.get(image.extension)
         )
     except StoreUnavailable as exc:
         log.warning("media store unavailable, image not stored: %s", exc)
         raise ServiceUnavailable("media store") from exc
+    finally:
+        image.close()
     return key
 
 

@@ -244,13 +244,6 @@ def text(
     return parse
 
 
-def byte_strings(raw: object) -> tuple[bytes, ...]:
-    """Uploaded files' contents, as the faces hand them over."""
-    if not isinstance(raw, tuple | list) or not all(isinstance(item, bytes) for item in raw):
-        raise TypeError("expected a sequence of bytes")
-    return tuple(raw)
-
-
 def optional(parser: Callable[[object], T]) -> Callable[[object], T | None]:
     """``parser``, with ``None`` (a GraphQL argument given as null) meaning "no value"."""
 

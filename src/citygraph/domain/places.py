@@ -51,7 +51,6 @@ from citygraph.domain.parsers import (
     NO_ID,
     Form,
     Id,
-    byte_strings,
     choice,
     optional,
     parse_id,
@@ -64,6 +63,7 @@ from citygraph.domain.parsers import (
 )
 from citygraph.domain.policy import require_staff
 from citygraph.domain.unit import UnitOfWork
+from citygraph.domain.uploads import Upload, as_uploads
 from citygraph.feed import ChangeKind
 from citygraph.jsonsql import Sql
 from citygraph.models import Place, PlaceImage, PlaceType
@@ -270,16 +270,16 @@ class PlaceForm(Form):
     type: PlaceType = parsed_by(choice(PlaceType), default=PlaceType.UNIQUE_PLACE)
     district: Id = parsed_by(parse_pk)
     # New images added with the place (the admin's form); the APIs add them one by one.
-    images: tuple[bytes, ...] = parsed_by(byte_strings, default=())
+    images: tuple[Upload, ...] = parsed_by(as_uploads, default=())
 
 
 def _checked_images(
-    uow: UnitOfWork, uploads: Sequence[bytes], form: Form
+    uow: UnitOfWork, uploads: Sequence[Upload], form: Form
 ) -> list[media.ValidImage]:
     """Every new image checked before anything is written; problems join the form's."""
     checked: list[media.ValidImage] = []
-    for data in uploads:
-        result = media.check_image(uow.settings, data)
+    for upload in uploads:
+        result = filecleanup.check_image(uow, upload)
         if isinstance(result, FieldError):
             form.problems.add("image", result)
         else:
@@ -364,12 +364,14 @@ async def delete_place(uow: UnitOfWork, place_id: Id) -> None:
     place_changed(uow, ChangeKind.DELETED, place_id, district_id)
 
 
-async def add_place_image(uow: UnitOfWork, place_id: Id, data: bytes | FieldError) -> PlaceImage:
+async def add_place_image(
+    uow: UnitOfWork, place_id: Id, upload: Upload | bytes | FieldError
+) -> PlaceImage:
     """Staff only. A bad file (or the face's ``file.invalid`` for text sent where a file
     belongs) is ``InvalidInput`` on ``image``: nothing stored, no row."""
     require_staff(uow.actor)
     place = await get_place(uow.session, place_id)
-    image = data if isinstance(data, FieldError) else media.check_image(uow.settings, data)
+    image = upload if isinstance(upload, FieldError) else filecleanup.check_image(uow, upload)
     if isinstance(image, FieldError):
         raise InvalidInput({"image": [image]})
     relative = await filecleanup.write_image(uow, image, IMAGE_FOLDER)
@@ -385,7 +387,7 @@ class NewImages(Form):
     """Images staff add to a place in one go (the admin's image form)."""
 
     place: Id = parsed_by(parse_pk)
-    images: tuple[bytes, ...] = parsed_by(byte_strings, default=())
+    images: tuple[Upload, ...] = parsed_by(as_uploads, default=())
 
 
 async def add_place_images(uow: UnitOfWork, form: NewImages) -> list[PlaceImage]:

@@ -14,10 +14,11 @@ import mimetypes
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import IO, Protocol, runtime_checkable
 
-#: What ``put`` accepts: bytes, a binary file object (read in chunks) or an async byte stream.
-Source = bytes | BinaryIO | AsyncIterable[bytes]
+#: What ``put`` accepts: bytes, a binary file object (read from where it stands, in chunks; a
+#: spooled temporary file too) or an async byte stream.
+Source = bytes | IO[bytes] | AsyncIterable[bytes]
 
 #: Object keys are random and never rewritten, so a copy may be kept for a year.
 CACHE_CONTROL = "public, max-age=31536000, immutable"

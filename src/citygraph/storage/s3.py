@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import anyio.to_thread
 import obstore
@@ -223,7 +223,7 @@ async def _payload(source: Source) -> tuple[Any, bool]:
     return _chain(head, _read_parts(source)), True
 
 
-async def _read_parts(handle: BinaryIO) -> AsyncIterator[bytes]:
+async def _read_parts(handle: IO[bytes]) -> AsyncIterator[bytes]:
     while chunk := await anyio.to_thread.run_sync(handle.read, PART_SIZE):
         yield chunk
 

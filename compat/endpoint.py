@@ -111,7 +111,10 @@ class Endpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         method = request.method.upper()
-        response = await self.dispatch(request, method)
+        try:
+            response = await self.dispatch(request, method)
+        finally:
+            await request.close()  # a multipart body's files, kept until the domain is done
         response.headers.setdefault("Allow", self.allow)
         response.headers.setdefault("Vary", "Accept")
         if method == "HEAD":

@@ -3,6 +3,10 @@
 Only the *shape* of a request is read here (which parser, which keys were sent, text or file);
 every value goes raw to the domain's parsers (``citygraph.domain.parsers``), which give both
 faces the same rules and messages.
+
+A multipart body is parsed as it arrives (never read whole first): each file stays in the
+spooled temporary file Starlette wrote it to, and goes to the domain as an ``Upload`` of that
+file. The form, and with it the files, is closed when the endpoint has answered.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from starlette.requests import Request
 
 from citygraph.domain.errors import FieldError
 from citygraph.domain.parsers import Id, parse_integer_id, parse_one
+from citygraph.domain.uploads import Upload
 from citygraph.domain.values import UNSET
 from citygraph.web.forms import read_form
 from compat import errors
@@ -36,12 +41,6 @@ class _Empty:
 
 
 EMPTY = _Empty()
-
-
-@dataclass
-class Upload:
-    filename: str
-    data: bytes
 
 
 @dataclass
@@ -82,24 +81,44 @@ def _last_values(form: FormData) -> tuple[dict[str, str], dict[str, Upload]]:
     values: dict[str, str] = {}
     files: dict[str, Upload] = {}
     for key, value in form.multi_items():
-        if isinstance(value, str):
+        if isinstance(value, UploadFile):
+            values.pop(key, None)
+            files[key] = Upload.of(value.file, value.filename or "")
+        else:
             values[key] = value
             files.pop(key, None)
-        else:
-            values.pop(key, None)
-            files[key] = Upload(value.filename or "", b"")
     return values, files
 
 
-async def _read_uploads(form: FormData, files: dict[str, Upload]) -> None:
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile) and key in files:
-            files[key] = Upload(value.filename or "", await value.read())
+async def _is_empty(request: Request) -> bool:
+    """Whether the body is empty, reading at most its first chunk (only a body that will be
+    refused is read this way: nothing parses it afterwards)."""
+    async for chunk in request.stream():
+        if chunk:
+            return False
+    return True
+
+
+async def _parse_multipart(request: Request, raw_type: str) -> Body:
+    boundary = _boundary(raw_type)
+    if boundary is None or not _BOUNDARY.match(boundary):
+        if await _is_empty(request):  # DRF parses no empty body, so finds no boundary fault
+            return Body({}, is_form=True)
+        # Django's ``MultiPartParser`` wording, checked before any byte is parsed.
+        raise errors.parse_error("Multipart form", f"Invalid boundary in multipart: {boundary}")
+    try:
+        form = await read_form(request)  # closed with the request (``Endpoint``)
+    except MultiPartException as exc:
+        raise errors.parse_error("Multipart form", exc.message) from exc
+    values, files = _last_values(form)
+    return Body(values, is_form=True, files=files)
 
 
 async def parse_body(request: Request) -> Body:
     """DRF's parser choice (JSON, form, multipart); 415 and 400 parse errors in DRF's words."""
     raw_type = request.headers.get("content-type")
+    if raw_type is not None and _media_type(raw_type) == MULTIPART:
+        return await _parse_multipart(request, raw_type)
     body = await request.body()
     if not body:
         return Body({}, is_form=raw_type is not None and _media_type(raw_type) in (FORM, MULTIPART))
@@ -114,19 +133,6 @@ async def parse_body(request: Request) -> Body:
         except MultiPartException as exc:  # pragma: no cover - lenient parser
             raise errors.parse_error("Form", exc.message) from exc
         values, files = _last_values(form)
-        return Body(values, is_form=True, files=files)
-    if media == MULTIPART:
-        boundary = _boundary(raw_type)
-        if boundary is None or not _BOUNDARY.match(boundary):
-            # Django's ``MultiPartParser`` wording, checked before any byte is parsed.
-            raise errors.parse_error("Multipart form", f"Invalid boundary in multipart: {boundary}")
-        try:
-            form = await read_form(request)
-        except MultiPartException as exc:
-            raise errors.parse_error("Multipart form", exc.message) from exc
-        values, files = _last_values(form)
-        await _read_uploads(form, files)
-        await form.close()
         return Body(values, is_form=True, files=files)
     raise errors.unsupported_media_type(raw_type)
 
@@ -171,7 +177,8 @@ class FieldReader:
         return value
 
     def image(self, name: str) -> object:
-        """A DRF ``ImageField(required=False, allow_null=True)``: bytes, ``None`` or ``UNSET``."""
+        """A DRF ``ImageField(required=False, allow_null=True)``: an ``Upload``, ``None`` or
+        ``UNSET``."""
         value = self.body.get(name)
         if value is EMPTY:
             return UNSET
@@ -179,7 +186,7 @@ class FieldReader:
             return None
         if not isinstance(value, Upload):
             return FieldError("file.invalid")
-        return value.data
+        return value
 
 
 def query_id(request: Request, name: str) -> Id:

@@ -25,6 +25,7 @@ from wtforms.fields import FileField, MultipleFileField
 from wtforms.widgets import FileInput
 
 from citygraph.domain.errors import NON_FIELD_ERRORS, InvalidInput
+from citygraph.domain.uploads import Upload
 
 ALLOWED_IMAGE_TYPES = "image/jpeg,image/png,image/webp"
 FIX_BELOW = "Please correct the errors below."
@@ -89,24 +90,20 @@ def form_error(error: InvalidInput, aliases: Mapping[str, str] | None = None) ->
     return AdminFormError(" ".join([FIX_BELOW, *leftovers]))
 
 
-async def upload_bytes(value: object, limit: int) -> bytes | None:
-    """The content of an uploaded file, or ``None`` when the file input was left empty.
-
-    At most ``limit + 1`` bytes are read: enough for the domain to call the file too large,
-    without holding a huge upload in memory.
-    """
+def upload_of(value: object) -> Upload | None:
+    """The uploaded file as the domain's ``Upload`` (its spooled file, not read into memory;
+    the site closes it with the request), or ``None`` when the file input was left empty."""
     if not isinstance(value, UploadFile) or not value.filename:
         return None
-    await value.seek(0)
-    data = await value.read(limit + 1)
-    return data or None
+    upload = Upload.of(value.file, value.filename)
+    return upload if upload.size else None
 
 
-async def uploads_bytes(values: object, limit: int) -> list[bytes]:
+def uploads_of(values: object) -> list[Upload]:
     if not isinstance(values, list):
         return []
-    found = [await upload_bytes(value, limit) for value in values]
-    return [data for data in found if data is not None]
+    found = [upload_of(value) for value in values]
+    return [upload for upload in found if upload is not None]
 
 
 class ImageInput(FileInput):  # type: ignore[misc]

@@ -18,7 +18,7 @@ from strawberry.types.execution import ExecutionContext
 
 from citygraph import models
 from citygraph.config import Settings
-from citygraph.domain import districts, places
+from citygraph.domain import districts, places, uploads
 from citygraph.domain.errors import FieldError
 from citygraph.domain.pagination import DEFAULT_PAGE_SIZE
 from citygraph.domain.parsers import parse_id
@@ -57,12 +57,13 @@ def _given(value: Any) -> Any:
     return UNSET if value is strawberry.UNSET else value
 
 
-async def _upload(value: Any) -> Any:
-    """A multipart file's bytes; anything else is DRF's ``file.invalid`` for the form."""
+def _upload(value: Any) -> Any:
+    """A multipart file as the domain's ``Upload`` of the spooled file the request holds (not
+    read into memory; closed with the request); anything else is DRF's ``file.invalid``."""
     if value is None or value is strawberry.UNSET:
         return _given(value)
     if isinstance(value, UploadFile):
-        return await value.read()
+        return uploads.Upload.of(value.file, value.filename or "")
     return FieldError("file.invalid")
 
 
@@ -181,7 +182,7 @@ class PlacesMutation:
     ) -> DistrictNode | None:
         ctx = context(info)
         form = districts.DistrictForm.parse(
-            title=input.title, abbreviation=input.abbreviation, image=await _upload(input.image)
+            title=input.title, abbreviation=input.abbreviation, image=_upload(input.image)
         )
         row = await ctx.write(lambda uow: districts.create_district(uow, form))
         return DistrictNode.from_row(row)
@@ -200,7 +201,7 @@ class PlacesMutation:
             partial=True,
             title=_given(input.title),
             abbreviation=_given(input.abbreviation),
-            image=await _upload(input.image),
+            image=_upload(input.image),
         )
         row = await ctx.write(lambda uow: districts.update_district(uow, parse_id(id), form))
         return DistrictNode.from_row(row)
@@ -279,7 +280,7 @@ class PlacesMutation:
         place_id: Annotated[int, strawberry.argument(description="The place's id.")],
         image: Annotated[Upload, strawberry.argument(description="The image file.")],
     ) -> PlaceImageNode | None:
-        data = await _upload(image)
+        data = _upload(image)
         row = await context(info).write(
             lambda uow: places.add_place_image(uow, parse_id(place_id), data)
         )

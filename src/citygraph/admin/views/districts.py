@@ -10,7 +10,7 @@ from sqladmin.pagination import Pagination
 from starlette.requests import Request
 from wtforms import StringField
 
-from citygraph.admin.forms import DomainForm, ImageField, control, upload_bytes
+from citygraph.admin.forms import DomainForm, ImageField, control, upload_of
 from citygraph.admin.views.base import DomainModelView, parse_pk
 from citygraph.domain import districts
 from citygraph.domain.parsers import Id, parse_id
@@ -86,13 +86,13 @@ class DistrictAdmin(DomainModelView, model=District):
         form = districts.DistrictForm.parse(
             title=data.get("title"),
             abbreviation=data.get("abbreviation") or "",
-            image=await upload_bytes(data.get("image"), self.settings.max_upload_bytes),
+            image=upload_of(data.get("image")),
         )
         async with self.write(request) as uow:
             return await districts.create_district(uow, form)
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> District:
-        upload = await upload_bytes(data.get("image"), self.settings.max_upload_bytes)
+        upload = upload_of(data.get("image"))
         remove = bool((await request.form()).get("image_clear"))
         form = districts.DistrictForm.parse(
             partial=True,

@@ -25,13 +25,14 @@ from citygraph.admin.forms import (
     ImagesField,
     control,
     select_control,
-    uploads_bytes,
+    uploads_of,
 )
 from citygraph.admin.views.base import DomainModelView, parse_pk
 from citygraph.admin.views.districts import thumbnail
 from citygraph.domain import places
 from citygraph.domain.districts import districts_by_ids, list_districts
 from citygraph.domain.parsers import parse_id
+from citygraph.domain.uploads import Upload
 from citygraph.domain.values import UNSET
 from citygraph.models import District, Place, PlaceImage, PlaceType
 
@@ -233,7 +234,7 @@ class PlaceAdmin(DomainModelView, model=Place):
         return PlaceForm
 
     def _form(
-        self, data: dict[str, Any], uploads: builtins.list[bytes], *, partial: bool
+        self, data: dict[str, Any], uploads: builtins.list[Upload], *, partial: bool
     ) -> places.PlaceForm:
         """The submitted form as the domain's ``PlaceForm``; creating, a blank required field
         is not given (``required``, as the APIs say)."""
@@ -252,13 +253,13 @@ class PlaceAdmin(DomainModelView, model=Place):
         return places.PlaceForm.parse(partial=partial, **values)
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> Place:
-        uploads = await uploads_bytes(data.get("new_images"), self.settings.max_upload_bytes)
+        uploads = uploads_of(data.get("new_images"))
         form = self._form(data, uploads, partial=False)
         async with self.write(request, ALIASES) as uow:
             return await places.create_place(uow, form)
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Place:
-        uploads = await uploads_bytes(data.get("new_images"), self.settings.max_upload_bytes)
+        uploads = uploads_of(data.get("new_images"))
         form = self._form(data, uploads, partial=True)
         doomed = [parse_pk(value) for value in (await request.form()).getlist(DELETE_IMAGES)]
         async with self.write(request, ALIASES) as uow:
@@ -333,7 +334,7 @@ class PlaceImageAdmin(DomainModelView, model=PlaceImage):
         return PlaceImageForm
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> PlaceImage:
-        uploads = await uploads_bytes(data.get("image"), self.settings.max_upload_bytes)
+        uploads = uploads_of(data.get("image"))
         form = places.NewImages.parse(place=data.get("place_id") or None, images=tuple(uploads))
         async with self.write(request, {"place": "place_id"}) as uow:
             images = await places.add_place_images(uow, form)

@@ -33,7 +33,7 @@ from citygraph.storage.base import IMAGE_TYPES
 log = logging.getLogger(__name__)
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-#: Re-encoding a rotated JPEG (its quantization cannot be kept) and any WebP.
+#: Every re-encoded JPEG and WebP.
 JPEG_QUALITY = 90
 WEBP_QUALITY = 90
 #: A re-encoded image up to this size stays in memory; a larger one goes to a temporary file.
@@ -69,22 +69,22 @@ class _Sink:
 def _reencode(image: Image.Image, fmt: str) -> ValidImage:
     """The pixels alone, in their format: no metadata (EXIF, ICC, XMP, comments, text chunks),
     no trailing bytes, only the first frame. Orientation is applied to the pixels first, since
-    the EXIF that stated it is dropped; JPEG keeps its quantization when nothing was rotated."""
-    upright = ImageOps.exif_transpose(image) or image
-    keep = upright.info.get("transparency")
-    upright.info = {} if keep is None else {"transparency": keep}
+    the EXIF that stated it is dropped. JPEG and WebP are written at quality 90."""
+    # In place: without an orientation to apply, ``exif_transpose`` would copy every pixel.
+    ImageOps.exif_transpose(image, in_place=True)
+    keep = image.info.get("transparency")
+    image.info = {} if keep is None else {"transparency": keep}
     spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
         max_size=SPOOL_IN_MEMORY
     )
     try:
         out = cast(IO[bytes], _Sink(spool))
         if fmt == "JPEG":
-            quality: int | str = "keep" if upright is image else JPEG_QUALITY
-            upright.save(out, "JPEG", quality=quality)
+            image.save(out, "JPEG", quality=JPEG_QUALITY)
         elif fmt == "WEBP":
-            upright.save(out, "WEBP", quality=WEBP_QUALITY)
+            image.save(out, "WEBP", quality=WEBP_QUALITY)
         else:
-            upright.save(out, fmt)
+            image.save(out, fmt)
         size = spool.tell()
         spool.seek(0)
     except BaseException:

@@ -26,6 +26,8 @@ from citygraph.reader import Reader
 from compat.rendering import JSON_MEDIA_TYPE
 
 BATCH = 500
+#: The first batch of a streamed list is small, so its first byte leaves early.
+FIRST_STREAM_BATCH = 50
 
 # The statements are built once per media base (and district): their text and parameters are
 # never changed after building, and building them costs as much as a small list's fetch.
@@ -110,16 +112,19 @@ async def _first(driver: Any, statement: str, sql: Sql) -> list[str]:
 
 async def _rows(driver: Any, statement: str, sql: Sql) -> AsyncGenerator[list[str], None]:
     """The statement's values in batches, read with a server-side cursor where there is one."""
+    size = FIRST_STREAM_BATCH
     if sql.postgres:
         async with driver.transaction():
             cursor = await driver.cursor(statement, *sql.params)
-            while batch := await cursor.fetch(BATCH):
+            while batch := await cursor.fetch(size):
                 yield [row[0] for row in batch]
+                size = BATCH
         return
     cursor = await driver.execute(statement, sql.bound())
     try:
-        while batch := await cursor.fetchmany(BATCH):
+        while batch := await cursor.fetchmany(size):
             yield [row[0] for row in batch]
+            size = BATCH
     finally:
         await cursor.close()
 

@@ -58,6 +58,13 @@ class Services:
         engine = create_engine(settings.effective_database_url)
         return cls(settings=settings, engine=engine, sessions=create_sessionmaker(engine))
 
+    def sharing_connections(self, settings: Settings) -> Services:
+        """Other settings over this one's database connections (engine, sessions, reader),
+        which stay this one's to close."""
+        other = Services(settings=settings, engine=self.engine, sessions=self.sessions)
+        other.reader = self.reader
+        return other
+
     async def aclose(self) -> None:
         await self.outbox.aclose()
         await self.changes.aclose()

@@ -276,9 +276,7 @@ async def test_undecodable_json_in_production(
     settings = make_settings(
         database_url, Path(str(tmp_path)) / "media", CITYGRAPH_ENV="production"
     )
-    shared = Services(
-        settings=settings, engine=faces.services.engine, sessions=faces.services.sessions
-    )
+    shared = faces.services.sharing_connections(settings)
     app = create_app(settings, services=shared)
     async with client_for(app, "127.0.0.1") as client:
         response = await client.post(

@@ -89,7 +89,7 @@ async def test_body_limit_setting(
     answered (and could be served from the response cache)."""
     settings = make_settings(database_url, tmp_path / "media", **{name: 200})
     assert settings.max_body_bytes == 200
-    shared = Services(settings=settings, engine=services.engine, sessions=services.sessions)
+    shared = services.sharing_connections(settings)
     transport = httpx.ASGITransport(app=create_app(settings, services=shared))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         query = '{"query": "{ __typename }"'
@@ -198,7 +198,7 @@ async def test_unexpected_errors_are_masked_and_logged(
 @pytest.fixture
 def production_client(services: Services, database_url: str, tmp_path: Path) -> httpx.AsyncClient:
     settings = make_settings(database_url, tmp_path / "media", CITYGRAPH_ENV="production")
-    shared = Services(settings=settings, engine=services.engine, sessions=services.sessions)
+    shared = services.sharing_connections(settings)
     app = create_app(settings, services=shared)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
 

@@ -98,7 +98,7 @@ async def _client_with(
     settings: Settings = make_settings(
         database_url, services.settings.media_root, CITYGRAPH_RESPONSE_CACHE="off", **overrides
     )
-    shared = Services(settings=settings, engine=services.engine, sessions=services.sessions)
+    shared = services.sharing_connections(settings)
     app = create_app(settings, services=shared)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -239,14 +239,10 @@ async def test_the_cache_can_be_switched_off(
     settings = make_settings(
         database_url, services.settings.media_root, CITYGRAPH_RESPONSE_CACHE="off"
     )
-    own = Services(settings, services.engine, services.sessions)
-    app = create_app(settings, services=own)
-    try:
-        async with client_of(app) as client:
-            await client.get("/api/v1/disticts/")
-            with recorded_statements(own) as statements:
-                response = await client.get("/api/v1/disticts/")
-    finally:
-        await own.reader.aclose()
+    app = create_app(settings, services=services.sharing_connections(settings))
+    async with client_of(app) as client:
+        await client.get("/api/v1/disticts/")
+        with recorded_statements(services) as statements:
+            response = await client.get("/api/v1/disticts/")
     assert statements
     assert "etag" not in response.headers

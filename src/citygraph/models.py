@@ -29,6 +29,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def by_value(kind: type[enum.Enum], length: int) -> sa.Enum:
+    """A column type storing ``kind``'s values (not its member names), checked on the way in,
+    as a plain VARCHAR(``length``) on both databases (no native enum type)."""
+    return sa.Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
 class PlaceType(enum.StrEnum):
     UNIQUE_PLACE = "unique_place"
     PARK = "park"
@@ -106,13 +118,7 @@ class Place(SQLModel, table=True):
     type: PlaceType = Field(
         default=PlaceType.UNIQUE_PLACE,
         sa_column=sa.Column(
-            sa.Enum(
-                PlaceType,
-                native_enum=False,
-                length=32,
-                values_callable=lambda e: [m.value for m in e],
-                validate_strings=True,
-            ),
+            by_value(PlaceType, 32),
             nullable=False,
         ),
     )
@@ -221,13 +227,7 @@ class OutboxMessage(SQLModel, table=True):
     status: OutboxStatus = Field(
         default=OutboxStatus.PENDING,
         sa_column=sa.Column(
-            sa.Enum(
-                OutboxStatus,
-                native_enum=False,
-                length=16,
-                values_callable=lambda e: [m.value for m in e],
-                validate_strings=True,
-            ),
+            by_value(OutboxStatus, 16),
             nullable=False,
         ),
     )

@@ -27,12 +27,11 @@ from citygraph.domain.messages import code_of, render
 NON_FIELD_ERRORS = "non_field_errors"
 
 
-@dataclass(frozen=True)
-class FieldError:
-    """One problem with one input field: a message id and its parameters."""
+class _Message:
+    """A message id and its parameters, shown as a stable ``code`` and a rendered ``message``."""
 
     id: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any]
 
     @property
     def code(self) -> str:
@@ -43,7 +42,15 @@ class FieldError:
         return render(self.id, self.params)
 
 
-class DomainError(Exception):
+@dataclass(frozen=True)
+class FieldError(_Message):
+    """One problem with one input field: a message id and its parameters."""
+
+    id: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class DomainError(_Message, Exception):
     """Base of every error a domain function raises on purpose."""
 
     default_id: ClassVar[str] = "conflict"
@@ -52,14 +59,6 @@ class DomainError(Exception):
         self.id = message_id or self.default_id
         self.params = params
         super().__init__(self.message)
-
-    @property
-    def code(self) -> str:
-        return code_of(self.id)
-
-    @property
-    def message(self) -> str:
-        return render(self.id, self.params)
 
 
 class NotAuthenticated(DomainError):

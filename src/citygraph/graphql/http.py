@@ -39,6 +39,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import SubscriptionResult
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -143,6 +144,20 @@ class Operation:
     operation_name: str | None
     extensions: dict[str, Any] | None
     document_id: str | None = None
+
+
+async def subscribe(
+    schema: CitygraphSchema, operation: Operation, context: object
+) -> SubscriptionResult:
+    """Start ``operation`` as a subscription: the one call of both streaming transports
+    (``graphql.ws`` and ``graphql.sse``)."""
+    return await schema.subscribe(
+        operation.query,
+        variable_values=operation.variables,
+        context_value=context,
+        operation_name=operation.operation_name,
+        operation_extensions=operation.extensions,
+    )
 
 
 def _json(raw: str | bytes, what: str) -> Any:

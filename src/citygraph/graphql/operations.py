@@ -18,7 +18,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
-from citygraph.domain.parsers import Form
+from citygraph.domain.parsers import Form, Id, parse_id
 from citygraph.domain.unit import UnitOfWork
 from citygraph.graphql.context import GraphQLInfo
 
@@ -70,6 +70,24 @@ def with_form(
         return lambda uow: operation(uow, parsed)
 
     return bind
+
+
+def deleting(operation: Callable[[UnitOfWork, Id], Awaitable[None]]) -> Callable[..., Work[int]]:
+    """``operation`` on the ``id`` argument (parsed in the unit of work); its result is that id,
+    as given, for :data:`DELETED`."""
+
+    def bind(id: int) -> Work[int]:
+        async def run(uow: UnitOfWork) -> int:
+            await operation(uow, parse_id(id))
+            return id
+
+        return run
+
+    return bind
+
+
+#: A deletion's result: the id it was given, or ``null`` and its error.
+DELETED = Result[int](int | None, lambda id: id)
 
 
 def operation_field(

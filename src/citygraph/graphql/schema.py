@@ -33,6 +33,7 @@ from citygraph.graphql.filtering import (
     plain,
 )
 from citygraph.graphql.live import Subscription
+from citygraph.graphql.operations import DELETED, Argument, Result, Work, deleting, operation_field
 from citygraph.graphql.scalars import SCALAR_MAP, Upload
 from citygraph.graphql.types import (
     AFTER_HELP,
@@ -172,6 +173,37 @@ class PlacesQuery:
         return [NearbyPlace(place=PlaceNode.from_row(row), distance_meters=d) for row, d in found]
 
 
+# --- mutations: those without uploads are declared as their operation (graphql/operations.py) --
+
+PLACE = Result[models.Place](PlaceNode | None, PlaceNode.from_row)
+DISTRICT_ID = Argument("id", "The district's id.", int)
+PLACE_ID = Argument("id", "The place's id.", int)
+
+
+def _place_form(input: CreatePlaceInput | UpdatePlaceInput, *, partial: bool) -> places.PlaceForm:
+    """Either input as the domain's form; fields an update leaves out keep their value."""
+    return places.PlaceForm.parse(
+        partial=partial,
+        title=_given(input.title),
+        short_description=_given(input.short_description),
+        full_description=_given(input.full_description),
+        latitude=_given(input.latitude),
+        longitude=_given(input.longitude),
+        type=_given(input.type),
+        district=_given(input.district_id),
+    )
+
+
+def _create_place(input: CreatePlaceInput) -> Work[models.Place]:
+    form = _place_form(input, partial=False)
+    return lambda uow: places.create_place(uow, form)
+
+
+def _update_place(id: int, input: UpdatePlaceInput) -> Work[models.Place]:
+    form = _place_form(input, partial=True)
+    return lambda uow: places.update_place(uow, parse_id(id), form)
+
+
 @strawberry.type
 class PlacesMutation:
     @described_mutation(description="Staff only. The new district.")
@@ -206,69 +238,31 @@ class PlacesMutation:
         row = await ctx.write(lambda uow: districts.update_district(uow, parse_id(id), form))
         return DistrictNode.from_row(row)
 
-    @described_mutation(
-        description="Staff only. Refused (CONFLICT) while the district has places. "
-        "Returns the deleted id."
+    delete_district = operation_field(
+        "Staff only. Refused (CONFLICT) while the district has places. Returns the deleted id.",
+        DELETED,
+        deleting(districts.delete_district),
+        DISTRICT_ID,
     )
-    async def delete_district(
-        self,
-        info: strawberry.Info,
-        id: Annotated[int, strawberry.argument(description="The district's id.")],
-    ) -> int | None:
-        await context(info).write(lambda uow: districts.delete_district(uow, parse_id(id)))
-        return id
-
-    @described_mutation(description="Staff only. The new place.")
-    async def create_place(
-        self,
-        info: strawberry.Info,
-        input: Annotated[CreatePlaceInput, strawberry.argument(description="The place.")],
-    ) -> PlaceNode | None:
-        form = places.PlaceForm.parse(
-            title=input.title,
-            short_description=input.short_description,
-            full_description=input.full_description,
-            latitude=input.latitude,
-            longitude=input.longitude,
-            type=input.type,
-            district=input.district_id,
-        )
-        row = await context(info).write(lambda uow: places.create_place(uow, form))
-        return PlaceNode.from_row(row)
-
-    @described_mutation(description="Staff only. The changed place.")
-    async def update_place(
-        self,
-        info: strawberry.Info,
-        id: Annotated[int, strawberry.argument(description="The place's id.")],
-        input: Annotated[
-            UpdatePlaceInput, strawberry.argument(description="The fields to change.")
-        ],
-    ) -> PlaceNode | None:
-        form = places.PlaceForm.parse(
-            partial=True,
-            title=_given(input.title),
-            short_description=_given(input.short_description),
-            full_description=_given(input.full_description),
-            latitude=_given(input.latitude),
-            longitude=_given(input.longitude),
-            type=_given(input.type),
-            district=_given(input.district_id),
-        )
-        row = await context(info).write(lambda uow: places.update_place(uow, parse_id(id), form))
-        return PlaceNode.from_row(row)
-
-    @described_mutation(
-        description="Staff only. Deletes the place's images too (rows, then files). "
-        "Returns the deleted id."
+    create_place = operation_field(
+        "Staff only. The new place.",
+        PLACE,
+        _create_place,
+        Argument("input", "The place.", CreatePlaceInput),
     )
-    async def delete_place(
-        self,
-        info: strawberry.Info,
-        id: Annotated[int, strawberry.argument(description="The place's id.")],
-    ) -> int | None:
-        await context(info).write(lambda uow: places.delete_place(uow, parse_id(id)))
-        return id
+    update_place = operation_field(
+        "Staff only. The changed place.",
+        PLACE,
+        _update_place,
+        PLACE_ID,
+        Argument("input", "The fields to change.", UpdatePlaceInput),
+    )
+    delete_place = operation_field(
+        "Staff only. Deletes the place's images too (rows, then files). Returns the deleted id.",
+        DELETED,
+        deleting(places.delete_place),
+        PLACE_ID,
+    )
 
     @described_mutation(
         description="Staff only. A multipart request (GraphQL multipart request spec) carrying "
@@ -286,14 +280,12 @@ class PlacesMutation:
         )
         return PlaceImageNode.from_row(row)
 
-    @described_mutation(description="Staff only. Returns the deleted id.")
-    async def delete_place_image(
-        self,
-        info: strawberry.Info,
-        id: Annotated[int, strawberry.argument(description="The image's id.")],
-    ) -> int | None:
-        await context(info).write(lambda uow: places.delete_place_image(uow, parse_id(id)))
-        return id
+    delete_place_image = operation_field(
+        "Staff only. Returns the deleted id.",
+        DELETED,
+        deleting(places.delete_place_image),
+        Argument("id", "The image's id.", int),
+    )
 
 
 QUERY_HELP = (

@@ -36,6 +36,7 @@ from citygraph.graphql.http import (
     read_operation,
     refusal_response,
     result_body,
+    subscribe,
 )
 from citygraph.graphql.live import LiveContext
 from citygraph.graphql.schema import CitygraphSchema
@@ -91,13 +92,7 @@ class EventStreamEndpoint:
             if actor is not None:
                 session.expunge(actor)
         context = LiveContext(self.services, request, base_url_of(request.scope), actor)
-        results = await self.schema.subscribe(
-            operation.query,
-            variable_values=operation.variables,
-            context_value=context,
-            operation_name=operation.operation_name,
-            operation_extensions=operation.extensions,
-        )
+        results = await subscribe(self.schema, operation, context)
         stream = _Results(results)
         first = stream.fetch()
         await context.started(first)

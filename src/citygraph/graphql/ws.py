@@ -33,6 +33,7 @@ from citygraph.graphql.http import (
     actor_from_header,
     parse_operation,
     result_body,
+    subscribe,
 )
 from citygraph.graphql.live import LiveContext
 from citygraph.graphql.schema import CitygraphSchema
@@ -207,13 +208,7 @@ class TransportWSConnection:
             del self.operations[operation_id]
 
     async def operate(self, operation_id: str, operation: Operation, context: LiveContext) -> None:
-        results = await self.schema.subscribe(
-            operation.query,
-            variable_values=operation.variables,
-            context_value=context,
-            operation_name=operation.operation_name,
-            operation_extensions=operation.extensions,
-        )
+        results = await subscribe(self.schema, operation, context)
         try:
             async with contextlib.aclosing(results):
                 async for result in results:

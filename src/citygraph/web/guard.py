@@ -21,7 +21,8 @@ sits outside, so every refusal carries ``X-Request-ID``.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
 from typing import Final
@@ -161,21 +162,25 @@ class RequestGuard:
         await self.app(scope, receive, send)
 
 
-async def _read_all(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
+async def _body(receive: Receive, limit: int) -> AsyncGenerator[bytes]:
+    """The request body's chunks as they arrive; ``BodyTooLarge`` as soon as they pass ``limit``
+    bytes (the chunk that passes it is not handed out)."""
     size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            return
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise BodyTooLarge
-        chunks.append(chunk)
+        yield chunk
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return
+
+
+async def _read_all(receive: Receive, limit: int) -> bytes:
+    return b"".join([chunk async for chunk in _body(receive, limit)])
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -196,19 +201,10 @@ async def _spool(receive: Receive, limit: int) -> SpooledTemporaryFile[bytes]:
     """Read a body of unknown length ahead, up to ``limit`` bytes (on disk past 1 MB)."""
     # Closed by the guard once the face is done with it, or here on failure.
     spool: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
-    size = 0
     try:
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLarge
-            await anyio.to_thread.run_sync(spool.write, chunk)
-            if not message.get("more_body", False):
-                break
+        async with aclosing(_body(receive, limit)) as chunks:
+            async for chunk in chunks:
+                await anyio.to_thread.run_sync(spool.write, chunk)
     except BaseException:
         spool.close()
         raise

@@ -233,3 +233,14 @@ def test_cli_prunes_and_says_how_many_went(
     monkeypatch.setenv("CITYGRAPH_OUTBOX_KEEP_SENT_DAYS", "-1")
     assert cli.main(["outbox", "prune"]) == 2  # a configuration error, not a traceback
     assert "CITYGRAPH_OUTBOX_KEEP_SENT_DAYS" in capsys.readouterr().err
+
+
+async def test_a_claim_takes_at_most_its_batch(services: Services) -> None:
+    """The bound the pruning statement shares with the claim (``store._once``)."""
+    await queue(services, *(f"m{number}" for number in range(7)))
+    due, lease = datetime.now(UTC) + timedelta(seconds=1), timedelta(minutes=1)
+    first = await store.claim(services.engine, due, lease, 3)
+    assert len(first) == 3
+    rest = await store.claim(services.engine, due, lease, 10)
+    assert len(rest) == 4
+    assert {message.id for message in first}.isdisjoint(message.id for message in rest)

@@ -31,6 +31,20 @@ def new_message(recipient: str, subject: str, body: str, now: datetime) -> Outbo
     )
 
 
+def _once(engine: AsyncEngine, pick: sa.Select[tuple[int]]) -> sa.Select[tuple[int]]:
+    """The ids ``pick`` selects, for an ``UPDATE``/``DELETE … WHERE id IN (…)`` to change.
+
+    On PostgreSQL the rows are locked, skipping those another worker holds, in a materialized
+    CTE: evaluated once. As a plain ``IN`` subquery PostgreSQL may rescan it for each row,
+    skip the rows this very statement already changed, and so pass the ``LIMIT`` (a claim of
+    10 took every due row). SQLite runs an uncorrelated subquery once.
+    """
+    if engine.dialect.name != "postgresql":
+        return pick
+    picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+    return sa.select(picked.c.id)
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A message this worker holds until ``lease_until``; settled with ``claim``."""
@@ -65,14 +79,12 @@ async def claim(
         pending = sa.and_(pending, _c.next_attempt_at <= now)
     claimable = sa.and_(sa.or_(pending, lapsed), _c.id > after_id)
     pick = sa.select(_c.id).where(claimable).order_by(_c.next_attempt_at, _c.id).limit(limit)
-    if engine.dialect.name == "postgresql":
-        # Rows another worker is claiming right now are skipped, not waited for.
-        pick = pick.with_for_update(skip_locked=True)
+    ids = _once(engine, pick)
     token = secrets.token_hex(16)
     statement = (
         sa.update(_table)
         # The condition again: on SQLite the whole statement is the claim (one writer at a time).
-        .where(_c.id.in_(pick.scalar_subquery()), claimable)
+        .where(_c.id.in_(ids.scalar_subquery()), claimable)
         .values(
             status=OutboxStatus.SENDING,
             claim=token,
@@ -189,15 +201,7 @@ async def prune_sent(engine: AsyncEngine, sent_before: datetime, limit: int = PR
         _c.next_attempt_at < sent_before,
         _c.sent_at < sent_before,
     )
-    pick = sa.select(_c.id).where(old).order_by(_c.next_attempt_at).limit(limit)
-    if engine.dialect.name == "postgresql":
-        # Evaluated once, as a materialized CTE: as an ``IN`` subquery PostgreSQL may rescan it
-        # for each row, skip the rows this very statement deleted, and so pass the limit.
-        pick = pick.with_for_update(skip_locked=True)
-        picked = pick.cte("picked").prefix_with("MATERIALIZED")
-        ids: sa.Select[tuple[int]] = sa.select(picked.c.id)
-    else:
-        ids = pick  # SQLite runs an uncorrelated subquery once
+    ids = _once(engine, sa.select(_c.id).where(old).order_by(_c.next_attempt_at).limit(limit))
     async with engine.connect() as connection:
         # A read first: a worker finding nothing to prune never takes SQLite's write lock.
         if (await connection.execute(sa.select(_c.id).where(old).limit(1))).first() is None:

@@ -7,7 +7,8 @@
 5. the handler: parse the request, call a domain function, render.
 
 Every response carries ``Allow`` and ``Vary: Accept`` (DRF sends both on every ``APIView``
-response, errors included); ``HEAD`` responses keep ``Content-Length`` and drop the body.
+response, errors included): recorded as the request's answer headers, so the error boundary's
+503 and 500 carry them too; ``HEAD`` responses keep ``Content-Length`` and drop the body.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.types import Message, Receive, Scope, Send
 from citygraph.domain.errors import DomainError
 from citygraph.domain.unit import UnitOfWork, unit_of_work
 from citygraph.services import Services
+from citygraph.web import answer_headers
 from citygraph.web.observe import note_user
 from citygraph.web.state import base_url_of, client_address, get_services, site_url_of
 from compat import errors
@@ -109,14 +111,14 @@ class Endpoint:
         self.authenticates = authenticates
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer_headers.record(scope, {"Allow": self.allow, "Vary": "Accept"})
         request = Request(scope, receive)
         method = request.method.upper()
         try:
             response = await self.dispatch(request, method)
         finally:
             await request.close()  # a multipart body's files, kept until the domain is done
-        response.headers.setdefault("Allow", self.allow)
-        response.headers.setdefault("Vary", "Accept")
+        answer_headers.apply(scope, response)
         if method == "HEAD":
             send = _without_body(send)
         await response(scope, receive, send)

@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Later layers register their commands here (e.g. prune-tokens), keeping this module small.
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     media_command.register,  # citygraph media migrate
-    outbox_command.register,  # citygraph outbox [list|flush]
+    outbox_command.register,  # citygraph outbox [list|flush|prune]
     import_command.register,  # citygraph import-django
 ]
 

@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     mail_poll_interval: float = Field(
         default=5.0, gt=0, validation_alias="CITYGRAPH_MAIL_POLL_INTERVAL"
     )
+    # Sent messages (recipient, subject, times; their bodies are erased when sent) are deleted
+    # this many days after sending, by the delivery workers and ``citygraph outbox prune``;
+    # failed and unsent ones stay until delivered or retried.
+    outbox_keep_sent_days: int = Field(
+        default=7, ge=0, validation_alias="CITYGRAPH_OUTBOX_KEEP_SENT_DAYS"
+    )
     redis_url: str | None = Field(default=None, validation_alias="CITYGRAPH_REDIS_URL")
     rate_limit_login: str = Field(
         default="10/minute", validation_alias="CITYGRAPH_RATE_LIMIT_LOGIN"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -15,10 +14,11 @@ from citygraph.ratelimit import RateLimiter
 from citygraph.services import Services
 from tests.accounts.conftest import LOGIN, error_codes, first_error, gql, make_user
 from tests.conftest import IN_CI
+from tests.support.redis import redis_url
 from tests.support.server import free_port
 
 # .ci/run points this at its own database number; a missing Redis fails in CI, skips elsewhere.
-REDIS_URL = os.environ.get("CITYGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = redis_url()
 
 
 def client_for(app: object, address: str) -> httpx.AsyncClient:

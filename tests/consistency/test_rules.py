@@ -15,7 +15,6 @@ on SQLite and PostgreSQL. The seven defects of the "one rule, one place" issue a
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -36,8 +35,9 @@ from tests.consistency.conftest import (
     make_account,
     rest_decision,
 )
+from tests.support.redis import redis_url
 
-REDIS_URL = os.environ.get("CITYGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = redis_url()
 LOGIN = "mutation($u: String!, $p: String!) { createToken(username: $u, password: $p) { access } }"
 FACES = ("rest", "graphql", "admin")
 

@@ -13,11 +13,12 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from citygraph.app import create_app
 from citygraph.config import Settings
+from compat.endpoint import Call, Endpoint
 from tests.conftest import make_settings
 from tests.support.server import free_port
 
@@ -36,11 +37,19 @@ async def peer(request: Request) -> JSONResponse:
     return JSONResponse({"port": request.client.port})
 
 
+async def failing_handler(_call: Call) -> Response:
+    raise Boom("secret detail that must not leak")
+
+
 def app_with_failing_routes(settings: Settings) -> Starlette:
     """The production app plus test-only routes that genuinely raise, on each face's paths."""
     app = create_app(settings)
     extra = [
         Route("/boom/", fail, methods=["GET", "POST"]),
+        # A REST endpoint like every other, whose handler fails
+        Route(
+            "/api/v1/boom/", Endpoint(allow="GET, HEAD, OPTIONS", handlers={"GET": failing_handler})
+        ),
         Route("/graphql/boom", fail, methods=["GET", "POST"]),
         Route("/admin/boom", fail),
         Route("/peer/", peer),
@@ -93,6 +102,7 @@ def test_rest_500_keeps_the_connection(server: str, caplog: pytest.LogCaptureFix
             assert response.json() == {"detail": "A server error occurred."}
             assert "secret" not in response.text
             assert response.headers.get("connection") != "close"
+            assert "allow" not in response.headers  # no REST endpoint was reached
         after = client.get("/peer/")
         assert after.status_code == 200
         assert after.json()["port"] == before  # the same keep-alive connection
@@ -100,6 +110,20 @@ def test_rest_500_keeps_the_connection(server: str, caplog: pytest.LogCaptureFix
         assert client.get("/api/v1/disticts/").status_code == 200
     logged = [r for r in caplog.records if r.name == "citygraph.errors"]
     assert any("req-42" in r.getMessage() and r.exc_info for r in logged)
+
+
+def test_rest_endpoint_500_has_the_routes_allow_and_vary(server: str) -> None:
+    """DRF puts ``Allow`` and ``Vary: Accept`` on every answer of an endpoint, a 500 included."""
+    with one_connection(server) as client:
+        response = client.get("/api/v1/boom/", headers={"X-Request-ID": "rest-9"})
+        assert response.status_code == 500
+        assert response.json() == {"detail": "A server error occurred."}
+        assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+        assert response.headers["vary"] == "Accept"
+        assert response.headers["x-request-id"] == "rest-9"
+        # the next request on the connection starts with a clean record
+        assert "allow" not in client.get("/boom/").headers
+        assert client.get("/api/v1/disticts/").headers["allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_graphql_500_is_graphql_json(server: str) -> None:

@@ -60,11 +60,19 @@ async def outage(postgres_url: str, tmp_path: Path) -> AsyncIterator[Outage]:
             await proxy.stop()
 
 
-def assert_rest_503(response: httpx.Response) -> None:
+LIST = "GET, HEAD, OPTIONS"
+ACTION = "POST, OPTIONS"
+INSTANCE = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
+
+
+def assert_rest_503(response: httpx.Response, allow: str) -> None:
+    """DRF's 503, with the headers DRF puts on every answer of the route (``Allow``, ``Vary``)."""
     assert response.status_code == 503, response.text
     assert response.headers["content-type"] == "application/json"
     assert int(response.headers["retry-after"]) > 0
     assert response.headers["x-request-id"]
+    assert response.headers["allow"] == allow
+    assert response.headers["vary"] == "Accept"
     assert response.json() == REST_503
 
 
@@ -72,6 +80,7 @@ def assert_graphql_503(response: httpx.Response) -> None:
     assert response.status_code == 503, response.text
     assert response.headers["content-type"].startswith("application/json")
     assert int(response.headers["retry-after"]) > 0
+    assert "allow" not in response.headers  # REST's answer headers stay REST's
     errors = response.json()["errors"]
     assert errors, response.text
     for error in errors:
@@ -82,14 +91,15 @@ def assert_graphql_503(response: httpx.Response) -> None:
 async def requests_during_outage(o: Outage) -> None:
     c = o.client
     # REST: anonymous read, signed-in read, signed-in write, login
-    assert_rest_503(await c.get("/api/v1/disticts/"))
-    assert_rest_503(await c.get("/api/v1/places/?district_id=1"))
-    assert_rest_503(await c.get("/auth/users/me/", headers=o.auth))
+    assert_rest_503(await c.get("/api/v1/disticts/"), LIST)
+    assert_rest_503(await c.get("/api/v1/places/?district_id=1"), LIST)
+    assert_rest_503(await c.get("/auth/users/me/", headers=o.auth), INSTANCE)
     assert_rest_503(
-        await c.post("/api/v1/district_create/", json={"title": "Новый"}, headers=o.auth)
+        await c.post("/api/v1/district_create/", json={"title": "Новый"}, headers=o.auth), ACTION
     )
     assert_rest_503(
-        await c.post("/auth/jwt/create/", json={"username": "staff", "password": "x-Pass-123"})
+        await c.post("/auth/jwt/create/", json={"username": "staff", "password": "x-Pass-123"}),
+        ACTION,
     )
     # GraphQL: the compiled read (anonymous), the executor (signed in), a mutation (anonymous)
     assert_graphql_503(await c.post("/graphql", json={"query": "{ districts { id title } }"}))

@@ -52,6 +52,8 @@ async def test_write_while_another_process_holds_the_lock(
             "detail": "The service is temporarily unavailable; try again shortly."
         }
         assert int(response.headers["retry-after"]) > 0
+        # DRF's headers of the route, on the boundary's answer too
+        assert (response.headers["allow"], response.headers["vary"]) == ("POST, OPTIONS", "Accept")
         response = await client.post(
             "/graphql",
             json={"query": 'mutation { createDistrict(input: {title: "Б"}) { id } }'},

@@ -71,6 +71,7 @@ async def test_rest_upload_is_503_and_writes_nothing(
     assert response.status_code == 503
     assert response.headers["retry-after"] == "10"
     assert response.headers["content-type"] == "application/json"
+    assert (response.headers["allow"], response.headers["vary"]) == ("POST, OPTIONS", "Accept")
     assert response.json() == {"detail": UNAVAILABLE}
     assert await count(services, District) == 0
     # the same request without an image does not need the store

@@ -24,14 +24,16 @@ from tests.graphql.conftest import make_user
 from tests.storage.conftest import BUCKET
 from tests.storage.test_uploads import ADD_IMAGE, png, prefix_of
 from tests.support.pg import PostgresDatabase, provision_postgres
+from tests.support.redis import redis_db
 from tests.support.s3 import MotoServer, s3_settings
 from tests.support.serve import citygraph_serve
 
 pytestmark = pytest.mark.postgres
 
 CITYGRAPH = Path(sys.executable).with_name("citygraph")
-# A database of its own: its login budgets are flushed before the deployment starts.
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# A database of its own, next to this run's (CITYGRAPH_TEST_REDIS_URL): its login budgets are
+# flushed before the deployment starts.
+REDIS_URL = redis_db(-1)
 LOGIN_BUDGET = 3
 CREATE_PLACE = "mutation($input: CreatePlaceInput!) { createPlace(input: $input) { id } }"
 

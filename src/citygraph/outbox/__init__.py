@@ -13,6 +13,9 @@ only if its claim still holds. A failed attempt is retried with exponential back
 after ``CITYGRAPH_MAIL_MAX_ATTEMPTS`` the row is marked failed and kept for ``citygraph outbox``.
 A worker that dies mid-send leaves a claim that lapses after its lease, and the message is sent
 again with the same ``Message-ID``, so receiving servers can tell the copy.
+
+Sent rows are deleted ``CITYGRAPH_OUTBOX_KEEP_SENT_DAYS`` after sending, by every worker at most
+hourly and by ``citygraph outbox prune``, in bounded batches; failed and unsent rows stay.
 """
 
 from citygraph.outbox.store import depth, new_message, status_counts

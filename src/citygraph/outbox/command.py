@@ -1,9 +1,11 @@
-"""``citygraph outbox``: list the mail not delivered yet; ``citygraph outbox flush`` sends it now.
+"""``citygraph outbox``: list the mail not delivered yet; ``citygraph outbox flush`` sends it now;
+``citygraph outbox prune`` deletes sent mail older than ``CITYGRAPH_OUTBOX_KEEP_SENT_DAYS``.
 
 ``flush`` tries every pending message once, whatever its next attempt's time, from this process
 (a running server's workers may send some of them first: each message still goes out once);
 ``--failed`` first gives the given-up messages a fresh set of attempts. Exit status 1 when
-anything is left undelivered after a flush.
+anything is left undelivered after a flush. ``prune`` does now what every server's delivery
+worker does hourly; failed and unsent mail is never pruned.
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ def cmd_outbox(settings: Settings, args: argparse.Namespace) -> None:
     async def run() -> tuple[str, bool]:
         engine = create_engine(settings.effective_database_url)
         try:
+            if args.action == "prune":
+                worker = DeliveryWorker(engine, settings, lambda: Mailer(settings))
+                deleted = await worker.prune()
+                days = settings.outbox_keep_sent_days
+                return f"outbox prune: {deleted} sent messages older than {days} days deleted", True
             if args.action == "flush":
                 mailer = Mailer(settings)
                 worker = DeliveryWorker(engine, settings, lambda: mailer)
@@ -73,11 +80,11 @@ def cmd_outbox(settings: Settings, args: argparse.Namespace) -> None:
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     parser = sub.add_parser(
         "outbox",
-        help="list undelivered mail, or deliver it now",
+        help="list undelivered mail, deliver it now, or delete old sent mail",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("action", nargs="?", choices=["list", "flush"], default="list")
+    parser.add_argument("action", nargs="?", choices=["list", "flush", "prune"], default="list")
     parser.add_argument(
         "--failed", action="store_true", help="flush: retry the given-up messages too"
     )

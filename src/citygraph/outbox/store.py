@@ -1,8 +1,9 @@
-"""The ``outbox`` table's statements: write, claim, settle and count messages."""
+"""The ``outbox`` table's statements: write, claim, settle, count and prune messages."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +29,20 @@ def new_message(recipient: str, subject: str, body: str, now: datetime) -> Outbo
         created_at=now,
         next_attempt_at=now,
     )
+
+
+def _once(engine: AsyncEngine, pick: sa.Select[tuple[int]]) -> sa.Select[tuple[int]]:
+    """The ids ``pick`` selects, for an ``UPDATE``/``DELETE … WHERE id IN (…)`` to change.
+
+    On PostgreSQL the rows are locked, skipping those another worker holds, in a materialized
+    CTE: evaluated once. As a plain ``IN`` subquery PostgreSQL may rescan it for each row,
+    skip the rows this very statement already changed, and so pass the ``LIMIT`` (a claim of
+    10 took every due row). SQLite runs an uncorrelated subquery once.
+    """
+    if engine.dialect.name != "postgresql":
+        return pick
+    picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+    return sa.select(picked.c.id)
 
 
 @dataclass(frozen=True)
@@ -64,14 +79,12 @@ async def claim(
         pending = sa.and_(pending, _c.next_attempt_at <= now)
     claimable = sa.and_(sa.or_(pending, lapsed), _c.id > after_id)
     pick = sa.select(_c.id).where(claimable).order_by(_c.next_attempt_at, _c.id).limit(limit)
-    if engine.dialect.name == "postgresql":
-        # Rows another worker is claiming right now are skipped, not waited for.
-        pick = pick.with_for_update(skip_locked=True)
+    ids = _once(engine, pick)
     token = secrets.token_hex(16)
     statement = (
         sa.update(_table)
         # The condition again: on SQLite the whole statement is the claim (one writer at a time).
-        .where(_c.id.in_(pick.scalar_subquery()), claimable)
+        .where(_c.id.in_(ids.scalar_subquery()), claimable)
         .values(
             status=OutboxStatus.SENDING,
             claim=token,
@@ -168,6 +181,52 @@ async def retry_failed(engine: AsyncEngine, now: datetime) -> int:
     async with engine.begin() as connection:
         result = await connection.execute(statement)
     return int(result.rowcount)
+
+
+#: Rows one pruning statement deletes at most: a short write, even on SQLite's single writer.
+PRUNE_BATCH = 500
+
+
+async def prune_sent(engine: AsyncEngine, sent_before: datetime, limit: int = PRUNE_BATCH) -> int:
+    """Delete up to ``limit`` messages sent before ``sent_before``; returns how many went.
+
+    Only sent rows qualify: failed and unsent mail is kept, whatever its age. Several workers
+    may prune at once: on PostgreSQL each skips the rows another is deleting, on SQLite the
+    statements take turns, and a row deleted by another is simply not counted twice.
+    """
+    # A sent row's ``next_attempt_at`` is its ``sent_at`` (``mark_sent``): the condition on it
+    # walks the (status, next_attempt_at) index; the one on ``sent_at`` states the rule.
+    old = sa.and_(
+        _c.status == OutboxStatus.SENT,
+        _c.next_attempt_at < sent_before,
+        _c.sent_at < sent_before,
+    )
+    ids = _once(engine, sa.select(_c.id).where(old).order_by(_c.next_attempt_at).limit(limit))
+    async with engine.connect() as connection:
+        # A read first: a worker finding nothing to prune never takes SQLite's write lock.
+        if (await connection.execute(sa.select(_c.id).where(old).limit(1))).first() is None:
+            return 0
+    statement = sa.delete(_table).where(_c.id.in_(ids.scalar_subquery()), old)
+    async with engine.begin() as connection:
+        result = await connection.execute(statement)
+    return int(result.rowcount)
+
+
+async def prune_all_sent(
+    engine: AsyncEngine,
+    sent_before: datetime,
+    *,
+    batch: int = PRUNE_BATCH,
+    stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Prune batch by batch until none is left or ``stop()``; returns how many went."""
+    total = 0
+    while not stop():
+        deleted = await prune_sent(engine, sent_before, batch)
+        total += deleted
+        if deleted < batch:
+            break
+    return total
 
 
 async def unsent(engine: AsyncEngine, limit: int = 1000) -> list[OutboxMessage]:

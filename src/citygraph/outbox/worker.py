@@ -27,6 +27,8 @@ MAX_RETRY_DELAY = 3600.0
 SHUTDOWN_GRACE = 5.0
 SETTLE_MARGIN = 15.0  # stop retrying to record an outcome this long before the lease ends
 SEND_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
+#: How often one worker deletes expired sent messages (``CITYGRAPH_OUTBOX_KEEP_SENT_DAYS``).
+PRUNE_INTERVAL = timedelta(hours=1)
 _random = secrets.SystemRandom()
 
 
@@ -66,12 +68,21 @@ class DeliveryWorker:
     """Claims due messages, sends them and settles them; woken after commits, polls otherwise.
 
     ``mailer`` is looked up for every pass, so replacing ``Services.mailer`` takes effect.
+    ``clock`` gives the time written on rows and compared with them (tests move it).
     """
 
-    def __init__(self, engine: AsyncEngine, settings: Settings, mailer: Callable[[], Mailer]):
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        mailer: Callable[[], Mailer],
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.engine = engine
         self.settings = settings
         self._mailer = mailer
+        self.clock = clock
+        self._pruned_at: datetime | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._pass_lock = asyncio.Lock()
@@ -110,6 +121,7 @@ class DeliveryWorker:
         while not self._stopping:
             try:
                 await self.run_pass()
+                await self.prune_if_due()
             except (SQLAlchemyError, OSError) as exc:
                 log.warning(
                     "mail outbox: database unavailable (%s), trying again", type(exc).__name__
@@ -134,7 +146,7 @@ class DeliveryWorker:
         report = PassReport()
         async with self._pass_lock:
             while not self._stopping:
-                batch = await store.claim(self.engine, utcnow(), self.lease, BATCH)
+                batch = await store.claim(self.engine, self.clock(), self.lease, BATCH)
                 if not batch:
                     break
                 report.add(await self._send_batch(batch))
@@ -145,17 +157,39 @@ class DeliveryWorker:
         ``failed_too`` first gives given-up messages a fresh set of attempts."""
         report = PassReport()
         if failed_too:
-            await store.retry_failed(self.engine, utcnow())
+            await store.retry_failed(self.engine, self.clock())
         after_id = 0
         async with self._pass_lock:
             while True:
                 batch = await store.claim(
-                    self.engine, utcnow(), self.lease, BATCH, due_only=False, after_id=after_id
+                    self.engine, self.clock(), self.lease, BATCH, due_only=False, after_id=after_id
                 )
                 if not batch:
                     return report
                 after_id = batch[-1].id
                 report.add(await self._send_batch(batch))
+
+    async def prune_if_due(self) -> int:
+        """Delete expired sent messages, at most once per ``PRUNE_INTERVAL`` in this worker.
+
+        Every worker of every machine does so on its own schedule; the statements are batched
+        and safe to run side by side (``store.prune_sent``), so no coordination is needed."""
+        now = self.clock()
+        last = self._pruned_at
+        if last is not None and last <= now < last + PRUNE_INTERVAL:
+            return 0
+        self._pruned_at = now
+        deleted = await self.prune(now)
+        if deleted:
+            log.info("mail outbox: deleted %d sent messages past their retention", deleted)
+        return deleted
+
+    async def prune(self, now: datetime | None = None) -> int:
+        """Delete every message sent more than ``CITYGRAPH_OUTBOX_KEEP_SENT_DAYS`` before
+        ``now``; returns how many went (``citygraph outbox prune``)."""
+        now = self.clock() if now is None else now
+        cutoff = now - timedelta(days=self.settings.outbox_keep_sent_days)
+        return await store.prune_all_sent(self.engine, cutoff, stop=lambda: self._stopping)
 
     async def _send_batch(self, batch: list[Claimed]) -> PassReport:
         reports = await asyncio.gather(*(self._send_one(message) for message in batch))
@@ -177,7 +211,7 @@ class DeliveryWorker:
             await mailer.deliver(email)
         except SEND_ERRORS as exc:
             return await self._failed(message, exc)
-        if await self._settle(lambda: store.mark_sent(self.engine, message, utcnow())):
+        if await self._settle(lambda: store.mark_sent(self.engine, message, self.clock())):
             log.info("mail outbox: sent %s to %s", message.message_id, message.recipient)
             return PassReport(sent=1)
         log.warning("mail outbox: %s was sent after its claim lapsed", message.message_id)
@@ -209,7 +243,7 @@ class DeliveryWorker:
             )
             return PassReport(failed=1)
         delay = retry_delay(message.attempts, self.settings.mail_retry_delay)
-        retry_at = utcnow() + timedelta(seconds=delay)
+        retry_at = self.clock() + timedelta(seconds=delay)
         await self._settle(lambda: store.mark_failed_attempt(self.engine, message, error, retry_at))
         log.warning(
             "mail outbox: attempt %d for %s to %s failed (%s); next in %.0fs",

@@ -7,7 +7,8 @@ middleware sits just inside the request-id middleware and:
 
 - turns a database outage (``domain.outages``) into a 503 with ``Retry-After``;
 - turns anything else into a 500; both worded by the face that owns the path (``Face.refuse``:
-  DRF's ``{"detail"}``, GraphQL's error JSON, the admin's page);
+  DRF's ``{"detail"}``, GraphQL's error JSON, the admin's page), with the headers the routed
+  face recorded for all its answers (``answer_headers``: REST's ``Allow`` and ``Vary``);
 - logs the traceback with the request id, never sends it, and does not re-raise, so the
   connection stays usable.
 
@@ -24,6 +25,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citygraph.domain.outages import database_unavailable
+from citygraph.web import answer_headers
 from citygraph.web.guard import Face, face_for, split_faces
 from citygraph.web.middleware import request_id_var
 
@@ -52,6 +54,7 @@ class ErrorBoundary:
                 finished = True
             await send(message)
 
+        answer_headers.prepare(scope)
         try:
             await self.app(scope, receive, tracking_send)
         except ClientDisconnect:  # nobody is left to answer
@@ -79,4 +82,5 @@ class ErrorBoundary:
                 response.headers["Retry-After"] = str(unavailable.retry_after)
             else:
                 response = face.refuse(500, INTERNAL_MESSAGE)
+            answer_headers.apply(scope, response)
             await response(scope, receive, send)

@@ -11,9 +11,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
 
 from citygraph.sqltypes import Coordinate, UTCDateTime
+from citygraph.textfold import fold
 
 # Deterministic constraint names so that Alembic produces the same schema on both databases.
 SQLModel.metadata.naming_convention = {
@@ -77,9 +80,10 @@ class User(SQLModel, table=True):
     )
 
 
-#: Indexes the migrations create that the models cannot declare for both databases:
-#: ``(title COLLATE "ru-x-icu", id)`` on PostgreSQL (migration 0005), for ordering by title.
-DATABASE_ONLY_INDEXES = frozenset({"ix_places_title_ru"})
+#: Indexes the migrations create that the models cannot declare for both databases, both on
+#: PostgreSQL only: ``(title COLLATE "ru-x-icu", id)`` (migration 0005), for ordering by title;
+#: the GIN trigram index on ``title_folded`` (migration 0010), for title search (SQLite scans).
+DATABASE_ONLY_INDEXES = frozenset({"ix_places_title_ru", "ix_places_title_folded"})
 
 
 class District(SQLModel, table=True):
@@ -92,6 +96,11 @@ class District(SQLModel, table=True):
     image: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
 
 
+def _folded_title(context: DefaultExecutionContext) -> str:
+    """The column default of ``places.title_folded``: Core inserts fold the row's own title."""
+    return fold(context.get_current_parameters()["title"])
+
+
 class Place(SQLModel, table=True):
     __tablename__ = "places"
     __table_args__ = (
@@ -99,18 +108,17 @@ class Place(SQLModel, table=True):
         sa.Index("ix_places_type_id", "type", "id"),
         sa.Index("ix_places_district_id_id", "district_id", "id"),
         # and DATABASE_ONLY_INDEXES
-        # GIN trigram on PostgreSQL (the title search), a plain index on SQLite: migration 0002.
-        sa.Index(
-            "ix_places_title_search",
-            "title",
-            postgresql_using="gin",
-            postgresql_ops={"title": "gin_trgm_ops"},
-        ),
         NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    #: ``fold(title)``, what title search matches with ``LIKE``: set on every ORM write by
+    #: ``_fold_title`` and on Core inserts that leave it out by ``_folded_title``; asyncpg's
+    #: ``COPY`` (``demo.perfload``) passes it itself. Text: folding may lengthen (``ß`` → ``ss``).
+    title_folded: str = Field(
+        default="", sa_column=sa.Column(sa.Text, nullable=False, default=_folded_title)
+    )
     short_description: str = Field(default="", sa_column=sa.Column(sa.String(300), nullable=False))
     full_description: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     longitude: Decimal = Field(sa_column=sa.Column(Coordinate, nullable=False))
@@ -129,6 +137,13 @@ class Place(SQLModel, table=True):
             nullable=False,
         )
     )
+
+
+@sa.event.listens_for(Place, "before_insert")
+@sa.event.listens_for(Place, "before_update")
+def _fold_title(_mapper: Mapper[Place], _connection: sa.Connection, place: Place) -> None:
+    """Keep ``title_folded`` right on every ORM write (domain, admin, demo loader)."""
+    place.title_folded = fold(place.title)
 
 
 class PlaceImage(SQLModel, table=True):

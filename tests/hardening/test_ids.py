@@ -161,7 +161,7 @@ def test_migration_rebuilds_an_existing_sqlite_database(tmp_path: Path) -> None:
         }
         assert {
             "ix_places_type_id",
-            "ix_places_title_search",
+            "ix_places_district_id_id",
             "ix_place_images_place_id",
         } <= indexes
         db.execute("PRAGMA foreign_keys=ON")

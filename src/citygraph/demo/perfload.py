@@ -20,11 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from citygraph.demo import perfdata
 from citygraph.models import District, Place, PlaceImage
+from citygraph.textfold import fold
 
 DISTRICTS: sa.Table = District.__table__  # type: ignore[attr-defined]
 PLACES: sa.Table = Place.__table__  # type: ignore[attr-defined]
 IMAGES: sa.Table = PlaceImage.__table__  # type: ignore[attr-defined]
 TABLES = (DISTRICTS, PLACES, IMAGES)  # in foreign-key order
+DISTRICT_COLUMNS = perfdata.DistrictRow._fields
+#: A place row as ``perfdata`` makes it, then its folded title (``_with_folded_titles``).
+PLACE_COLUMNS = (*perfdata.PlaceRow._fields, "title_folded")
+IMAGE_COLUMNS = perfdata.ImageRow._fields
 SQLITE_CHUNK = 5_000
 SQLITE_MASTER = sa.table("sqlite_master", sa.column("type"), sa.column("name"), sa.column("sql"))
 SQLITE_SEQUENCE = sa.table("sqlite_sequence", sa.column("name"), sa.column("seq"))
@@ -68,11 +73,11 @@ async def load_perf_data(
         if any(existing):
             await _clear(connection)
         write = _copy if connection.dialect.name == "postgresql" else _insert_many
-        await write(connection, DISTRICTS, perfdata.districts())
+        await write(connection, DISTRICTS, DISTRICT_COLUMNS, perfdata.districts())
         step(len(perfdata.DISTRICTS))
         for batch in perfdata.place_batches(scale, seed):
-            await write(connection, PLACES, batch.places)
-            await write(connection, IMAGES, batch.images)
+            await write(connection, PLACES, PLACE_COLUMNS, _with_folded_titles(batch.places))
+            await write(connection, IMAGES, IMAGE_COLUMNS, batch.images)
             step(len(batch.places) + len(batch.images))
         await _advance_sequences(connection)
     await _analyze(engine)
@@ -102,19 +107,28 @@ async def _clear(connection: AsyncConnection) -> None:
         await connection.execute(table.delete())
 
 
+def _with_folded_titles(places: Sequence[perfdata.PlaceRow]) -> list[tuple[Any, ...]]:
+    """The rows with ``title_folded`` appended: ``COPY`` bypasses the models' column default."""
+    return [(*place, fold(place.title)) for place in places]
+
+
 async def _copy(
-    connection: AsyncConnection, table: sa.Table, rows: Sequence[tuple[Any, ...]]
+    connection: AsyncConnection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
 ) -> None:
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection  # asyncpg's, inside the transaction begun above
-    columns = [column.name for column in table.columns]
-    await driver.copy_records_to_table(table.name, records=rows, columns=columns)
+    await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
 
 
 async def _insert_many(
-    connection: AsyncConnection, table: sa.Table, rows: Sequence[tuple[Any, ...]]
+    connection: AsyncConnection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
 ) -> None:
-    columns = [column.name for column in table.columns]
     for start in range(0, len(rows), SQLITE_CHUNK):
         chunk = rows[start : start + SQLITE_CHUNK]
         await connection.execute(

@@ -7,10 +7,11 @@ condition on a row alias, with its bind parameters in a :class:`~citygraph.jsons
 executor's resolvers and the compiled reads both run that condition (``listing``), so a filter
 means the same on both paths.
 
-Places: ``title`` (``contains``/``starts_with``, ignoring case in any alphabet), ``type`` and
+Places: ``title`` (``contains``/``starts_with``, ignoring case in any alphabet: ``LIKE`` on the
+stored ``title_folded``, see ``like_pattern``), ``type`` and
 ``district_id`` (``in``), ``has_images``, a bounding box (``within``) and a circle (``near``),
 combined with ``and``/``or``/``not``; districts: ``title``, ``abbreviation``, ``has_places``. On
-PostgreSQL each term has an index: the trigram index on titles, ``(type, id)``,
+PostgreSQL each term has an index: the trigram index on folded titles, ``(type, id)``,
 ``(district_id, id)``, the images' ``place_id``, ``(latitude, longitude)``. Nesting is at most
 ``MAX_DEPTH`` deep and every list at most ``MAX_TERMS`` long, so a filter's SQL stays small.
 """
@@ -34,6 +35,7 @@ from citygraph.domain.parsers import (
 )
 from citygraph.jsonsql import Sql
 from citygraph.models import PlaceType
+from citygraph.textfold import fold
 
 MAX_DEPTH: Final = 5
 MAX_TERMS: Final = 50
@@ -247,12 +249,12 @@ def _regex_pattern(text: str) -> str:
 
 def search_pattern(dialect: str, text: str, *, anchored: bool = False) -> tuple[str, str]:
     """The operator and pattern that find ``text`` in (or, ``anchored``, at the start of) a
-    title, ignoring case in every alphabet.
+    district's title or abbreviation, ignoring case in every alphabet.
 
-    SQLite's ``LIKE`` and ``lower()`` fold ASCII only, and PostgreSQL's ``lower()``/``ILIKE``
-    depend on the database's locale, so every letter becomes a character class of its case
-    variants (``центр`` → ``[Цц][Ее][Нн][Тт][Рр]``): ``GLOB`` on SQLite, ``~`` on PostgreSQL
-    (which the trigram index serves). Same answers everywhere, no locale assumption.
+    Districts (a dozen rows) have no folded column: every letter becomes a character class of
+    its one-character case variants (``центр`` → ``[Цц][Ее][Нн][Тт][Рр]``), ``GLOB`` on SQLite,
+    ``~`` on PostgreSQL. For the letters titles use this answers as ``fold`` does; it differs
+    only where folding changes a letter's length (``ß`` ≠ ``ss``, ``İ`` ≠ ``i``).
     """
     if dialect == "sqlite":
         pattern = _glob_pattern(text)
@@ -268,6 +270,33 @@ def _title_match(sql: Sql, column: str, match: TextMatch) -> list[str]:
             continue
         operator, pattern = search_pattern(sql.dialect, term, anchored=anchored)
         found.append(f"{column} {operator} {sql.param(pattern, 'text')}")
+    return found
+
+
+#: The ``LIKE`` escape character of ``like_pattern`` (written ``ESCAPE '\'`` in SQL).
+LIKE_ESCAPE: Final = "\\"
+
+
+def like_pattern(text: str, *, anchored: bool = False) -> str:
+    """The ``LIKE`` pattern (escape ``LIKE_ESCAPE``) that finds ``text`` in (or, ``anchored``,
+    at the start of) a place's ``title_folded``, ignoring case in every alphabet.
+
+    The term is folded by the rule that folded the stored titles (``textfold.fold``), so both
+    databases compare the same strings, with no locale; ``%``, ``_`` and ``\\`` in the term
+    are literal. On PostgreSQL the GIN trigram index on ``title_folded`` serves it.
+    """
+    folded = fold(text)
+    for special in (LIKE_ESCAPE, "%", "_"):
+        folded = folded.replace(special, LIKE_ESCAPE + special)
+    return folded + "%" if anchored else "%" + folded + "%"
+
+
+def _folded_title_match(sql: Sql, column: str, match: TextMatch) -> list[str]:
+    found = []
+    for term, anchored in ((match.contains, False), (match.starts_with, True)):
+        if term is not None:
+            pattern = sql.param(like_pattern(term, anchored=anchored), "text")
+            found.append(f"{column} LIKE {pattern} ESCAPE '{LIKE_ESCAPE}'")
     return found
 
 
@@ -316,7 +345,7 @@ def place_filter_sql(sql: Sql, p: str, found: PlaceFilter) -> str:
     """A SQL condition on the ``places`` row ``p``."""
     parts: list[str] = []
     if found.title is not None:
-        parts += _title_match(sql, f"{p}.title", found.title)
+        parts += _folded_title_match(sql, f"{p}.title_folded", found.title)
     if found.types is not None:
         values = [sql.param(t.value, "text") for t in found.types]
         parts.append(f"{p}.type IN ({', '.join(values)})" if values else "FALSE")

@@ -25,14 +25,15 @@ from citygraph.domain import filecleanup, media
 from citygraph.domain.districts import districts_by_ids
 from citygraph.domain.errors import FieldError, InvalidInput, NotFound
 from citygraph.domain.filters import (
+    LIKE_ESCAPE,
     Circle,
     PlaceFilter,
     TextMatch,
     distance_sql,
     parse_place_filter,
     parse_radius,
+    like_pattern,
     place_filter_sql,
-    search_pattern,
 )
 from citygraph.domain.listing import Listing, fetch_page, fetch_rows
 from citygraph.domain.live import place_changed
@@ -142,10 +143,10 @@ async def first_places_per_district(
     return result
 
 
-def title_contains(dialect: str, text: str) -> ColumnElement[bool]:
-    """``title`` contains ``text``, ignoring case in every alphabet (``filters.search_pattern``)."""
-    operator, pattern = search_pattern(dialect, text)
-    return col(Place.title).op(operator)(pattern)
+def title_contains(text: str) -> ColumnElement[bool]:
+    """``title`` contains ``text``, ignoring case in every alphabet, as the lists' ``search``
+    (``filters.like_pattern``)."""
+    return col(Place.title_folded).like(like_pattern(text), escape=LIKE_ESCAPE)
 
 
 @dataclass

@@ -111,8 +111,7 @@ class PlaceAdmin(DomainModelView, model=Place):
 
     def search_query(self, stmt: Select[Any], term: str) -> Select[Any]:
         """Title contains the term in any letter case and alphabet (as the APIs search)."""
-        dialect = self.services.engine.dialect.name
-        condition: ColumnElement[bool] = places.title_contains(dialect, term.strip())
+        condition: ColumnElement[bool] = places.title_contains(term.strip())
         if term.strip().isdigit():
             condition = or_(condition, col(Place.id) == int(term.strip()))
         return stmt.where(condition)

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from citygraph.db import create_engine, session_scope
-from citygraph.demo import perfload
+from citygraph.demo import perfdata, perfload
 from citygraph.models import District, Place, PlaceImage, PlaceType
 from citygraph.services import Services
+from citygraph.textfold import fold
 from tests.perfdata.rig import DIGESTS, SAMPLE_IMAGES, SAMPLE_PLACES, digest
 from tests.support.users import create_account
 
@@ -21,11 +22,16 @@ Rows = dict[str, list[tuple[object, ...]]]
 
 
 async def read_back(engine: AsyncEngine) -> Rows:
-    """Every row of the three tables in id order, values as the app reads them."""
+    """Every row of the three tables in id order, values as the app reads them: the rig's
+    columns (a place's derived ``title_folded`` is checked by ``folded_titles``)."""
     rows: Rows = {}
+    columns = (perfdata.DistrictRow._fields, perfdata.PlaceRow._fields, perfdata.ImageRow._fields)
     async with engine.connect() as connection:
-        for name, table in zip(("districts", "places", "images"), perfload.TABLES, strict=True):
-            result = await connection.execute(sa.select(table).order_by(table.c.id))
+        for name, table, names in zip(
+            ("districts", "places", "images"), perfload.TABLES, columns, strict=True
+        ):
+            selected = sa.select(*(table.c[column] for column in names))
+            result = await connection.execute(selected.order_by(table.c.id))
             rows[name] = [
                 tuple(str(v) if isinstance(v, PlaceType) else v for v in row) for row in result
             ]
@@ -45,6 +51,18 @@ async def test_small_set_is_the_rigs_rows(services: Services) -> None:
     for number, expected in SAMPLE_IMAGES.items():
         assert rows["images"][number - 1] == expected
     assert isinstance(rows["places"][0][4], Decimal)
+    assert await folded_titles(services.engine) == 1200
+
+
+async def folded_titles(engine: AsyncEngine) -> int:
+    """How many places were loaded with ``title_folded`` = ``fold(title)`` (all of them, or
+    this fails)."""
+    places = perfload.PLACES
+    async with engine.connect() as connection:
+        rows = (await connection.execute(sa.select(places.c.title, places.c.title_folded))).all()
+    assert [folded for _title, folded in rows] == [fold(title) for title, _folded in rows]
+    assert any(folded != title for title, folded in rows)
+    return len(rows)
 
 
 async def test_loading_twice_gives_the_same_rows(services: Services) -> None:
@@ -115,7 +133,7 @@ SQLITE_AUTOINCREMENT_SCHEMA = (
     "CREATE TABLE districts (id INTEGER PRIMARY KEY AUTOINCREMENT, title VARCHAR(100) NOT NULL,"
     " abbreviation VARCHAR(10) NOT NULL, image VARCHAR(255))",
     "CREATE TABLE places (id INTEGER PRIMARY KEY AUTOINCREMENT, title VARCHAR(200) NOT NULL,"
-    " short_description VARCHAR(300) NOT NULL, full_description TEXT NOT NULL,"
+    " title_folded TEXT NOT NULL, short_description VARCHAR(300) NOT NULL, full_description TEXT NOT NULL,"
     " longitude FLOAT NOT NULL, latitude FLOAT NOT NULL, type VARCHAR(32) NOT NULL,"
     " district_id INTEGER NOT NULL REFERENCES districts (id))",
     "CREATE TABLE place_images (id INTEGER PRIMARY KEY AUTOINCREMENT,"

@@ -226,6 +226,47 @@ async def test_search_is_case_insensitive_in_any_alphabet(services: Services) ->
     assert caught.value.messages() == {"type": ['"xyz" is not a valid choice.']}
 
 
+async def test_folded_title_follows_create_and_update(services: Services) -> None:
+    district_id = await make_district(services)
+    place = await make_place(services, district_id, title="Парк «ЗАРЯДЬЕ»")
+    assert place.id is not None
+    assert await _folded_title(services, place.id) == "парк «зарядье»"
+    async with unit_of_work(services, actor=SYSTEM) as uow:
+        await places.update_place(
+            uow, Id(place.id), places.PlaceForm.parse(partial=True, title="Straße ΟΔΟΣ")
+        )
+    assert await _folded_title(services, place.id) == "strasse οδοσ"
+    async with unit_of_work(services, actor=SYSTEM) as uow:
+        await places.update_place(uow, Id(place.id), places.PlaceForm.parse(partial=True, type="park"))
+    assert await _folded_title(services, place.id) == "strasse οδοσ"
+
+
+async def _folded_title(services: Services, place_id: int) -> str:
+    async with services.sessions() as session:
+        place = await session.get(Place, place_id)
+        assert place is not None
+        return place.title_folded
+
+
+async def test_search_terms_are_folded_and_literal(services: Services) -> None:
+    """``%``, ``_`` and ``\\`` are no wildcards; case folds in every alphabet; ``startsWith``."""
+    district_id = await make_district(services)
+    titles = ["100% парк", "1000 парков", "a_b", "axb", "C:\\Dir", "C:Dir", "Straße", "ΟΔΟΣ"]
+    for title in titles:
+        await make_place(services, district_id, title=title)
+    async with uncommitted(services, actor=None) as uow:
+        assert await search(uow, search="0% П") == ["100% парк"]
+        assert await search(uow, search="A_B") == ["a_b"]
+        assert await search(uow, search=":\\d") == ["C:\\Dir"]
+        assert await search(uow, search="ПАРК") == ["100% парк", "1000 парков"]
+        assert await search(uow, search="STRASSE") == ["Straße"]
+        assert await search(uow, search="οδος") == ["ΟΔΟΣ"]
+        assert await search(uow, filter={"title": {"starts_with": "10"}}) == titles[:2]
+        assert await search(uow, filter={"title": {"starts_with": "0"}}) == []
+        assert await search(uow, filter={"title": {"starts_with": "%"}}) == []
+        assert await search(uow, filter={"title": {"starts_with": "_"}}) == []
+
+
 async def test_cursor_pages(services: Services) -> None:
     district_id = await make_district(services)
     ids = [(await make_place(services, district_id, title=f"P{i}")).id for i in range(5)]

@@ -19,8 +19,11 @@ import pytest
 from sqlmodel import select
 
 from citygraph.config import Settings
-from citygraph.models import District, User
+from citygraph.domain import places
+from citygraph.domain.unit import UnitOfWork
+from citygraph.models import District, Place, User
 from citygraph.services import Services
+from citygraph.textfold import fold
 from tests.importer.conftest import Original, build_original, files, run_import, snapshot
 from tests.support.users import create_account
 
@@ -344,3 +347,19 @@ async def test_a_password_bcrypt_cannot_hold_keeps_its_django_hash(
         )
         assert answer.status_code == 200, answer.text
         assert await _hash(services, "boris") == encoded
+
+
+async def test_imported_places_are_found_by_title_search(
+    services: Services, settings: Settings, database_url: str, original: Original
+) -> None:
+    """The importer's Core insert stores each place's folded title (the column default)."""
+    await _imported(original, settings, database_url)
+    async with services.sessions() as session:
+        rows = (await session.exec(select(Place.title, Place.title_folded))).all()
+    assert rows and all(folded == fold(title) for title, folded in rows)
+    async with services.sessions() as session:
+        uow = UnitOfWork(session, services, actor=None)
+        for title, _folded in rows:
+            query = places.PlaceQuery.parse(search=title.upper(), first=100)
+            found = await places.search_places(uow, query)
+            assert title in [place.title for place in found.items], title

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine.default import DefaultExecutionContext
@@ -98,7 +99,8 @@ class District(SQLModel, table=True):
 
 def _folded_title(context: DefaultExecutionContext) -> str:
     """The column default of ``places.title_folded``: Core inserts fold the row's own title."""
-    return fold(context.get_current_parameters()["title"])
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return fold(parameters["title"])
 
 
 class Place(SQLModel, table=True):

@@ -237,7 +237,9 @@ async def test_folded_title_follows_create_and_update(services: Services) -> Non
         )
     assert await _folded_title(services, place.id) == "strasse οδοσ"
     async with unit_of_work(services, actor=SYSTEM) as uow:
-        await places.update_place(uow, Id(place.id), places.PlaceForm.parse(partial=True, type="park"))
+        await places.update_place(
+            uow, Id(place.id), places.PlaceForm.parse(partial=True, type="park")
+        )
     assert await _folded_title(services, place.id) == "strasse οδοσ"
 
 

@@ -133,7 +133,8 @@ SQLITE_AUTOINCREMENT_SCHEMA = (
     "CREATE TABLE districts (id INTEGER PRIMARY KEY AUTOINCREMENT, title VARCHAR(100) NOT NULL,"
     " abbreviation VARCHAR(10) NOT NULL, image VARCHAR(255))",
     "CREATE TABLE places (id INTEGER PRIMARY KEY AUTOINCREMENT, title VARCHAR(200) NOT NULL,"
-    " title_folded TEXT NOT NULL, short_description VARCHAR(300) NOT NULL, full_description TEXT NOT NULL,"
+    " title_folded TEXT NOT NULL, short_description VARCHAR(300) NOT NULL,"
+    " full_description TEXT NOT NULL,"
     " longitude FLOAT NOT NULL, latitude FLOAT NOT NULL, type VARCHAR(32) NOT NULL,"
     " district_id INTEGER NOT NULL REFERENCES districts (id))",
     "CREATE TABLE place_images (id INTEGER PRIMARY KEY AUTOINCREMENT,"

@@ -38,8 +38,9 @@ SELECT title, lower(title COLLATE "und-x-icu"), '', '',
        round((55.5 + random() * 0.45)::numeric, 6), round((37.3 + random() * 0.6)::numeric, 6),
        (ARRAY['unique_place', 'park', 'museum', 'temple', 'monument'])[1 + n % 5],
        1 + n % 12
-FROM (SELECT n, (ARRAY['Парк', 'Музей', 'Храм', 'Сквер', 'Усадьба', 'Театр', 'Дом', 'Мост'])[1 + n % 8]
-                || ' ' || md5(n::text)::varchar(6) || ' ' || n AS title
+FROM (SELECT n,
+             (ARRAY['Парк', 'Музей', 'Храм', 'Сквер', 'Усадьба', 'Театр', 'Дом', 'Мост'])[1 + n % 8]
+             || ' ' || md5(n::text)::varchar(6) || ' ' || n AS title
       FROM generate_series(1, {PLACES}) AS n) AS generated;
 INSERT INTO place_images (image, place_id)
 SELECT 'places/' || n || '.jpg', n FROM generate_series(1, {PLACES}, 50) AS n;

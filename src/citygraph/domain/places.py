@@ -30,9 +30,9 @@ from citygraph.domain.filters import (
     PlaceFilter,
     TextMatch,
     distance_sql,
+    like_pattern,
     parse_place_filter,
     parse_radius,
-    like_pattern,
     place_filter_sql,
 )
 from citygraph.domain.listing import Listing, fetch_page, fetch_rows

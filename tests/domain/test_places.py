@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from citygraph.domain import districts, geo, places
 from citygraph.domain.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
@@ -241,6 +241,34 @@ async def test_folded_title_follows_create_and_update(services: Services) -> Non
             uow, Id(place.id), places.PlaceForm.parse(partial=True, type="park")
         )
     assert await _folded_title(services, place.id) == "strasse οδοσ"
+
+
+async def test_titles_written_behind_the_apps_back_are_folded_by_postgresql(
+    services: Services,
+) -> None:
+    """A load script that lists only the original columns still makes searchable rows."""
+    if services.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no writers but the app's: the trigger is PostgreSQL's")
+    district_id = await make_district(services)
+    async with services.engine.begin() as connection:
+        place_id = (
+            await connection.execute(
+                text(
+                    "INSERT INTO places (title, short_description, full_description, longitude,"
+                    " latitude, type, district_id) VALUES ('Парк ГОРЬКОГО', '', '', 37.6, 55.7,"
+                    " 'park', :district) RETURNING id"
+                ),
+                {"district": district_id},
+            )
+        ).scalar_one()
+    assert await _folded_title(services, place_id) == "парк горького"
+    async with services.engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE places SET title = 'СКВЕР', title_folded = NULL WHERE id = :id"), {"id": place_id}
+        )
+    assert await _folded_title(services, place_id) == "сквер"
+    async with uncommitted(services, actor=None) as uow:
+        assert await search(uow, search="сКвЕр") == ["СКВЕР"]
 
 
 async def _folded_title(services: Services, place_id: int) -> str:

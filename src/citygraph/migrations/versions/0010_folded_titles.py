@@ -11,6 +11,12 @@ Revises: 0006
   regular expressions search used before, and nothing else). On SQLite the plain index on the
   title (0002) goes as well: no search used it.
 
+On PostgreSQL a trigger folds titles that arrive without the app (a load script that lists the
+original columns, SQL run by hand): a row written with ``title_folded`` NULL gets
+``lower(normalize(title))``, the database's fold, which matches Python's except where folding
+changes a letter's length (``ß``). An UPDATE by hand that changes a title sets ``title_folded``
+to NULL to have it folded again (the trigger cannot tell such an update from the app's).
+
 SQLite makes the column ``NOT NULL`` by alembic's batch copy of ``places``, keeping
 ``AUTOINCREMENT`` (0006).
 """
@@ -55,6 +61,21 @@ def _backfill(bind: sa.Connection) -> None:
         last = rows[-1][0]
 
 
+FOLD_FUNCTION = """
+CREATE FUNCTION citygraph_fold_title() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.title_folded IS NULL THEN
+        NEW.title_folded := lower(normalize(NEW.title, NFC));
+    END IF;
+    RETURN NEW;
+END $$
+"""
+FOLD_TRIGGER = (
+    "CREATE TRIGGER places_fold_title BEFORE INSERT OR UPDATE ON places "
+    "FOR EACH ROW EXECUTE FUNCTION citygraph_fold_title()"
+)
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     op.add_column("places", sa.Column("title_folded", sa.Text(), nullable=True))
@@ -65,6 +86,8 @@ def upgrade() -> None:
         op.execute(
             "CREATE INDEX ix_places_title_folded ON places USING gin (title_folded gin_trgm_ops)"
         )
+        op.execute(FOLD_FUNCTION)
+        op.execute(FOLD_TRIGGER)
         op.execute("ANALYZE places")
     else:
         with op.batch_alter_table("places", table_kwargs={"sqlite_autoincrement": True}) as batch:
@@ -74,6 +97,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
+        op.execute("DROP TRIGGER places_fold_title ON places")
+        op.execute("DROP FUNCTION citygraph_fold_title()")
         op.drop_index("ix_places_title_folded", table_name="places")
         op.drop_column("places", "title_folded")
         op.create_index(

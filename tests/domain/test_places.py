@@ -264,7 +264,8 @@ async def test_titles_written_behind_the_apps_back_are_folded_by_postgresql(
     assert await _folded_title(services, place_id) == "парк горького"
     async with services.engine.begin() as connection:
         await connection.execute(
-            text("UPDATE places SET title = 'СКВЕР', title_folded = NULL WHERE id = :id"), {"id": place_id}
+            text("UPDATE places SET title = 'СКВЕР', title_folded = NULL WHERE id = :id"),
+            {"id": place_id},
         )
     assert await _folded_title(services, place_id) == "сквер"
     async with uncommitted(services, actor=None) as uow:

@@ -14,8 +14,10 @@ from citygraph.services import Services
 from tests.support.browser import CHROMIUM_ARGS, require_chromium
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
+    """One Chromium for the session (starting it is the slow part); every test opens contexts
+    of its own, which share no cookies, storage or cache with another test's."""
     chromium = require_chromium()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(

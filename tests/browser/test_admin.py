@@ -12,13 +12,12 @@ Needs Debian's ``/usr/bin/chromium``: without it the test skips locally and fail
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from sqlmodel import col, select
 
 from citygraph.admin.auth import NOT_STAFF
@@ -26,7 +25,7 @@ from citygraph.config import Settings
 from citygraph.models import District, Place, PlaceImage, User
 from citygraph.services import Services
 from tests.admin.conftest import PASSWORD, make_user, png
-from tests.support.browser import ARTIFACTS, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.server import live_server
 
 pytestmark = pytest.mark.browser
@@ -35,23 +34,6 @@ DISTRICT = "Новомосковский административный окр
 PLACE = "Усадьба Остафьево"
 NEWCOMER = "novichok"
 NEWCOMER_PASSWORD = "Lantern-Ocean-73"
-
-
-@pytest.fixture
-def chromium() -> Path:
-    return require_chromium()
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 def watch_requests(page: Page, seen: list[str]) -> None:

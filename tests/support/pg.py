@@ -42,9 +42,13 @@ def server_url() -> str:
 
 
 def provision_postgres(*, fresh: bool = False) -> PostgresDatabase | None:
-    """The run's database (``CITYGRAPH_TEST_POSTGRES_URL``) or, with ``fresh``, a new one."""
+    """The run's database (``CITYGRAPH_TEST_POSTGRES_URL``) or, with ``fresh``, a new one.
+
+    Under pytest-xdist every worker gets a new database on the same server: the workers run at
+    the same time and each truncates the tables between its tests.
+    """
     given = os.environ.get("CITYGRAPH_TEST_POSTGRES_URL")
-    if given and not fresh:
+    if given and not fresh and not os.environ.get("PYTEST_XDIST_WORKER"):
         return PostgresDatabase(url=given, admin_url=None)
     admin_url = server_url()
     name = f"citygraph_test_{uuid.uuid4().hex[:12]}"

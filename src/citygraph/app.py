@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -33,6 +34,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         services.changes.listen(settings.effective_database_url)
         services.outbox.start()
+        # What startup built (the schemas, routes, templates) lives as long as the process:
+        # frozen, the collector never walks it again. Unfrozen, each full collection of a
+        # serving worker walked ~136,000 objects for up to 90 ms (measured): the p99 latency.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

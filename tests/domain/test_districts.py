@@ -82,7 +82,7 @@ async def test_staff_is_checked_before_validation(services: Services) -> None:
         with pytest.raises(PermissionDenied):
             await districts.create_district(uow, Form.parse(title=""))
         with pytest.raises(PermissionDenied):
-            districts.check_new_district(uow, Form.parse(title=""))
+            await districts.check_new_district(uow, Form.parse(title=""))
 
 
 async def test_validation_reports_every_field(services: Services) -> None:
@@ -116,7 +116,7 @@ async def test_validation_reports_every_field(services: Services) -> None:
             with pytest.raises(InvalidInput) as caught:
                 await districts.create_district(uow, Form.parse(title=title))
             with pytest.raises(InvalidInput) as checked:
-                districts.check_new_district(uow, Form.parse(title=title))
+                await districts.check_new_district(uow, Form.parse(title=title))
         assert caught.value.messages() == {"title": [message]}
         assert checked.value.messages() == {"title": [message]}
     async with services.sessions() as session:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import httpx
+from PIL import Image
 
 from citygraph.services import Services
 from tests.graphql.conftest import png_bytes, seed
@@ -205,3 +206,42 @@ async def test_oversized_upload_is_413(
         {"Authorization": f"JWT {staff_token}"},
     )
     assert response.status_code == 413
+
+
+async def test_one_file_mapped_to_two_variables_is_given_whole_to_both(
+    client: httpx.AsyncClient, services: Services, staff_token: str
+) -> None:
+    """The multipart request spec's ``map`` gives each file an array of operations paths (its
+    "file deduplication"): a file sent once may fill several variables. Each gets the whole
+    file, read from its start, however much of it an earlier use read."""
+    seeded = await seed(services, districts=1, places_per_district=1, images_per_place=0)
+    place_id = seeded.place_ids[0]
+    photo = png_bytes(size=(40, 30), color="navy")
+    response = await upload(
+        client,
+        "mutation($id: Int!, $a: Upload!, $b: Upload!) {"
+        " a: addPlaceImage(placeId: $id, image: $a) { id image }"
+        " b: addPlaceImage(placeId: $id, image: $b) { id image } }",
+        {"id": place_id, "a": None, "b": None},
+        {"0": ("photo.png", photo, "image/png")},
+        {"0": ["variables.a", "variables.b"]},
+        {"Authorization": f"JWT {staff_token}"},
+    )
+    payload = response.json()
+    assert "errors" not in payload, payload
+    first, second = payload["data"]["a"], payload["data"]["b"]
+    assert first["id"] != second["id"]
+    stored = media_files(services.settings)
+    assert sorted(path.name for path in stored) == sorted(
+        url.rsplit("/", 1)[1] for url in (first["image"], second["image"])
+    )
+    assert stored[0].read_bytes() == stored[1].read_bytes()
+    with Image.open(stored[0]) as image:
+        assert (image.size, image.getpixel((0, 0))) == ((40, 30), (0, 0, 128))
+    images = await client.post(
+        "/graphql", json={"query": f"{{ place(id: {place_id}) {{ images {{ id }} }} }}"}
+    )
+    assert images.json()["data"]["place"]["images"] == [
+        {"id": first["id"]},
+        {"id": second["id"]},
+    ]

@@ -201,7 +201,7 @@ def test_media_url_with_and_without_a_public_url(tmp_path: Path) -> None:
 async def test_write_image_stores_by_key(settings: Settings, services: Services) -> None:
     """The seam for the domain: a checked image in, its key out; deleting twice is fine."""
     data = png(size=64)
-    image = media.check_image(settings, data)
+    image = await media.check_image(settings, data)
     assert isinstance(image, media.ValidImage)
     key = await media.write_image(settings, image, "places")
     assert key.startswith("places/") and key.endswith(".png")

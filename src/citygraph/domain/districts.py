@@ -117,28 +117,28 @@ class DistrictForm(Form):
     image: Upload | None = parsed_by(_image, default=None)
 
 
-def _checked_image(uow: UnitOfWork, form: DistrictForm) -> media.ValidImage | None:
+async def _checked_image(uow: UnitOfWork, form: DistrictForm) -> media.ValidImage | None:
     """The form's image checked with Pillow (its problem joins the form's), or ``None``."""
     if not isinstance(form.image, Upload):
         return None
-    checked = filecleanup.check_image(uow, form.image)
+    checked = await filecleanup.check_image(uow, form.image)
     if isinstance(checked, FieldError):
         form.problems.add("image", checked)
         return None
     return checked
 
 
-def check_new_district(uow: UnitOfWork, form: DistrictForm) -> None:
+async def check_new_district(uow: UnitOfWork, form: DistrictForm) -> None:
     """``create_district``'s permission and field checks, writing nothing."""
     require_staff(uow.actor)
-    _checked_image(uow, form)
+    await _checked_image(uow, form)
     form.check()
 
 
 async def create_district(uow: UnitOfWork, form: DistrictForm) -> District:
     """Staff only; every field problem is reported at once (``InvalidInput``)."""
     require_staff(uow.actor)
-    image = _checked_image(uow, form)
+    image = await _checked_image(uow, form)
     form.check()
     relative = await filecleanup.write_image(uow, image, IMAGE_FOLDER) if image else None
     district = District(title=form.title, abbreviation=form.abbreviation or "", image=relative)
@@ -155,7 +155,7 @@ async def update_district(uow: UnitOfWork, district_id: Id, form: DistrictForm) 
     """
     require_staff(uow.actor)
     district = await get_district(uow.session, district_id)
-    image = _checked_image(uow, form)
+    image = await _checked_image(uow, form)
     form.check()
     if form.given("title"):
         district.title = form.title

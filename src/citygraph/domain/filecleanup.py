@@ -36,9 +36,9 @@ def delete_on_commit(uow: UnitOfWork, key: str | None) -> None:
         uow.after_commit(_remover(uow, key))
 
 
-def check_image(uow: UnitOfWork, upload: Upload | bytes) -> media.ValidImage | FieldError:
+async def check_image(uow: UnitOfWork, upload: Upload | bytes) -> media.ValidImage | FieldError:
     """``media.check_image``, its temporary file closed once the unit commits or rolls back."""
-    checked = media.check_image(uow.settings, upload)
+    checked = await media.check_image(uow.settings, upload)
     if isinstance(checked, media.ValidImage):
 
         async def close() -> None:

@@ -10,6 +10,11 @@ Memory: the upload is read from its file (``uploads.Upload``), Pillow decodes it
 re-encodes into a spooled temporary file (in memory up to ``SPOOL_IN_MEMORY``, on disk past it)
 that the store reads in chunks. What must be in memory at once is the decoded pixels (Pillow
 cannot re-encode without them), not another copy of the file.
+
+Threads: decoding and re-encoding (and the spooled file's disk writes) take a large photo
+hundreds of milliseconds of CPU, so ``check_image`` runs them in a worker thread, never on the
+event loop that serves every other request of the worker, and at most ``IMAGE_WORKERS`` at
+once per process.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, cast
 
+import anyio
+from anyio.lowlevel import RunVar
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from citygraph.config import Settings
@@ -38,6 +45,23 @@ JPEG_QUALITY = 90
 WEBP_QUALITY = 90
 #: A re-encoded image up to this size stays in memory; a larger one goes to a temporary file.
 SPOOL_IN_MEMORY = 1024 * 1024
+#: Images decoded and re-encoded at once, per process (per event loop). Each holds its decoded
+#: pixels (up to ``max_image_pixels`` x 4 bytes) and keeps a core busy, and Pillow releases the
+#: GIL while it codes: two keep a 2-core machine's cores working while a burst of uploads waits
+#: its turn instead of multiplying peak memory and taking the thread pool the database and
+#: file I/O also need.
+IMAGE_WORKERS = 2
+_image_workers: RunVar[anyio.CapacityLimiter] = RunVar("citygraph_image_workers")
+
+
+def image_workers() -> anyio.CapacityLimiter:
+    """The running event loop's limiter for image work (a limiter belongs to one loop)."""
+    try:
+        return _image_workers.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(IMAGE_WORKERS)
+        _image_workers.set(limiter)
+        return limiter
 
 
 @dataclass(frozen=True)
@@ -55,15 +79,47 @@ class ValidImage:
         self.file.close()
 
 
+class _SpoolFailed(Exception):
+    """Writing our temporary file failed (a full or failing disk): the server's problem, not
+    the upload's. Not an ``OSError``, so that neither Pillow nor the decode-error handler
+    below can take it for a broken image."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Sink:
     """The spooled file seen without ``fileno``: Pillow writes through a file number when the
-    file has one, and asking a spooled file for it moves even a tiny image to disk."""
+    file has one, and asking a spooled file for it moves even a tiny image to disk. Every
+    ``OSError`` of the spooled file becomes ``_SpoolFailed``."""
 
     def __init__(self, target: tempfile.SpooledTemporaryFile[bytes]) -> None:
-        self.write = target.write
-        self.flush = target.flush
-        self.tell = target.tell
-        self.seek = target.seek
+        self._target = target
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._target.write(data)
+        except OSError as exc:
+            raise _SpoolFailed(exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._target.flush()
+        except OSError as exc:
+            raise _SpoolFailed(exc) from exc
+
+    def tell(self) -> int:
+        try:
+            return self._target.tell()
+        except OSError as exc:
+            raise _SpoolFailed(exc) from exc
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        try:
+            return self._target.seek(offset, whence)
+        except OSError as exc:
+            raise _SpoolFailed(exc) from exc
 
 
 def _reencode(image: Image.Image, fmt: str) -> ValidImage:
@@ -78,15 +134,17 @@ def _reencode(image: Image.Image, fmt: str) -> ValidImage:
         max_size=SPOOL_IN_MEMORY
     )
     try:
-        out = cast(IO[bytes], _Sink(spool))
+        sink = _Sink(spool)
+        out = cast(IO[bytes], sink)
         if fmt == "JPEG":
             image.save(out, "JPEG", quality=JPEG_QUALITY)
         elif fmt == "WEBP":
             image.save(out, "WEBP", quality=WEBP_QUALITY)
         else:
             image.save(out, fmt)
-        size = spool.tell()
-        spool.seek(0)
+        sink.flush()  # a disk that is full fails here at the latest, not in the store's read
+        size = sink.tell()
+        sink.seek(0)
     except BaseException:
         spool.close()
         raise
@@ -95,7 +153,10 @@ def _reencode(image: Image.Image, fmt: str) -> ValidImage:
 
 def _clean_image(upload: Upload, max_pixels: int) -> ValidImage | FieldError:
     """Decode and re-encode: what is stored is only ever what Pillow itself wrote, so a file
-    that is also HTML, a ZIP or a script (a polyglot) loses everything but its pixels."""
+    that is also HTML, a ZIP or a script (a polyglot) loses everything but its pixels.
+
+    Runs in a worker thread. ``ServiceUnavailable`` when our temporary file cannot be written:
+    the upload may be perfectly good, so it is not reported as an invalid image."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -111,19 +172,29 @@ def _clean_image(upload: Upload, max_pixels: int) -> ValidImage | FieldError:
         megapixels = format(Decimal(max_pixels) / 1_000_000, "f")
         megapixels = megapixels.rstrip("0").rstrip(".") if "." in megapixels else megapixels
         return FieldError("image_too_many_pixels", {"limit_mp": megapixels})
+    except _SpoolFailed as exc:
+        log.warning("temporary file for a re-encoded image not written: %s", exc.error)
+        raise ServiceUnavailable("temporary storage") from exc.error
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
         return FieldError("invalid_image")
 
 
-def check_image(settings: Settings, upload: Upload | bytes) -> ValidImage | FieldError:
+async def check_image(settings: Settings, upload: Upload | bytes) -> ValidImage | FieldError:
     """The image re-encoded (the caller closes it), or the one problem DRF's ``ImageField``
-    (plus our size and pixel limits) reports. The size is the file's, known without reading."""
+    (plus our size and pixel limits) reports. The size is the file's, known without reading.
+
+    Pillow works in a worker thread (``image_workers`` bounds how many at once), so the event
+    loop keeps serving other requests meanwhile. Cancelling the caller waits for the thread to
+    finish: it reads the upload, which its face closes only once the request is over.
+    ``ServiceUnavailable`` when our temporary file cannot be written (a full disk)."""
     upload = as_upload(upload)
     if not upload.size:
         return FieldError("empty")
     if upload.size > settings.max_upload_bytes:
         return FieldError("file_too_large", {"limit_mb": f"{settings.max_upload_bytes / 2**20:g}"})
-    return _clean_image(upload, settings.max_image_pixels)
+    return await anyio.to_thread.run_sync(
+        _clean_image, upload, settings.max_image_pixels, limiter=image_workers()
+    )
 
 
 async def write_image(settings: Settings, image: ValidImage, folder: str) -> str:

@@ -274,13 +274,13 @@ class PlaceForm(Form):
     images: tuple[Upload, ...] = parsed_by(as_uploads, default=())
 
 
-def _checked_images(
+async def _checked_images(
     uow: UnitOfWork, uploads: Sequence[Upload], form: Form
 ) -> list[media.ValidImage]:
     """Every new image checked before anything is written; problems join the form's."""
     checked: list[media.ValidImage] = []
     for upload in uploads:
-        result = filecleanup.check_image(uow, upload)
+        result = await filecleanup.check_image(uow, upload)
         if isinstance(result, FieldError):
             form.problems.add("image", result)
         else:
@@ -314,7 +314,7 @@ _PLACE_FIELDS = ("title", "short_description", "full_description", "longitude", 
 async def create_place(uow: UnitOfWork, form: PlaceForm) -> Place:
     """Staff only; every field problem is reported at once (``InvalidInput``)."""
     require_staff(uow.actor)
-    images = _checked_images(uow, form.images or (), form)
+    images = await _checked_images(uow, form.images or (), form)
     await _check_district(uow, form)
     place = Place(
         **{name: getattr(form, name) for name in _PLACE_FIELDS}, district_id=form.district
@@ -331,7 +331,7 @@ async def update_place(uow: UnitOfWork, place_id: Id, form: PlaceForm) -> Place:
     require_staff(uow.actor)
     place = await get_place(uow.session, place_id)
     moved_from = place.district_id
-    images = _checked_images(uow, form.images or (), form)
+    images = await _checked_images(uow, form.images or (), form)
     await _check_district(uow, form)
     for name in _PLACE_FIELDS:
         if form.given(name):
@@ -372,7 +372,7 @@ async def add_place_image(
     belongs) is ``InvalidInput`` on ``image``: nothing stored, no row."""
     require_staff(uow.actor)
     place = await get_place(uow.session, place_id)
-    image = upload if isinstance(upload, FieldError) else filecleanup.check_image(uow, upload)
+    image = upload if isinstance(upload, FieldError) else await filecleanup.check_image(uow, upload)
     if isinstance(image, FieldError):
         raise InvalidInput({"image": [image]})
     relative = await filecleanup.write_image(uow, image, IMAGE_FOLDER)
@@ -395,7 +395,7 @@ async def add_place_images(uow: UnitOfWork, form: NewImages) -> list[PlaceImage]
     """Staff only. The ``place`` relation must exist and every file must be an image, all
     reported together; nothing is stored otherwise."""
     require_staff(uow.actor)
-    images = _checked_images(uow, form.images or (), form)
+    images = await _checked_images(uow, form.images or (), form)
     if not form.images and not form.failed("images"):
         form.problems.add("image", FieldError("empty"))
     if form.place is not None and not await places_by_ids(uow.session, [form.place]):

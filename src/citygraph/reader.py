@@ -17,13 +17,27 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 #: Connections of the reads' pool per process, beside the engine's 10 (+10 overflow).
 POOL_SIZE = 10
 #: Seconds to wait for a free connection, as SQLAlchemy's pool does (then: an outage, 503).
 ACQUIRE_TIMEOUT = 30.0
+
+
+#: Query parameters of a SQLAlchemy asyncpg URL that its dialect turns into connect arguments:
+#: asyncpg's DSN would send them to the server as settings, which it refuses.
+_DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func")
+
+
+def asyncpg_dsn(url: URL) -> str:
+    """``DATABASE_URL`` as asyncpg's own DSN: the dialect's ``ssl=`` is the DSN's ``sslmode=``."""
+    query = {k: v for k, v in url.query.items() if k not in _DIALECT_ONLY and k != "ssl"}
+    if "ssl" in url.query:
+        query.setdefault("sslmode", url.query["ssl"])
+    plain = url.set(drivername="postgresql", query=query)
+    return plain.render_as_string(hide_password=False)
 
 
 async def _keep_state(_connection: Any) -> None:
@@ -35,11 +49,9 @@ class Reader:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        url = engine.url
         self._dsn: str | None = None
-        if url.get_backend_name() == "postgresql":
-            plain = make_url(url).set(drivername="postgresql")
-            self._dsn = plain.render_as_string(hide_password=False)
+        if engine.url.get_backend_name() == "postgresql":
+            self._dsn = asyncpg_dsn(engine.url)
         self._pool: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._creating: asyncio.Lock | None = None

@@ -43,7 +43,12 @@ async def open_operation(page: Page, tag: str, operation_id: str) -> Locator:
 
 
 async def execute(block: Locator) -> tuple[str, str]:
-    """Run the operation; its live response's status code and body text."""
+    """Run the operation; its live response's status code and body text (an earlier response
+    is cleared first, so it cannot be read in place of this one)."""
+    clear = block.get_by_role("button", name="Clear")
+    if await clear.count():
+        await clear.click()
+        await expect(block.locator(".live-responses-table")).to_have_count(0)
     await block.get_by_role("button", name="Execute").click()
     status = block.locator(".live-responses-table .response .response-col_status")
     await expect(status).to_have_text(STATUS, timeout=20_000)
@@ -58,7 +63,10 @@ async def authorize(page: Page, value: str) -> None:
     logout = dialog.get_by_role("button", name="Remove authorization")
     if await logout.count():
         await logout.click()
-    await dialog.locator("input").fill(value)
+    field = dialog.locator("input")
+    await field.fill(value)
+    # The dialog may re-render as it opens: Apply only once the value is in the field.
+    await expect(field).to_have_value(value)
     await dialog.get_by_role("button", name="Apply credentials").click()
     await expect(logout).to_be_visible()
     await dialog.get_by_role("button", name="Close").click()

@@ -7,8 +7,9 @@ to the client as they come, so the first byte leaves before the last row is read
 is ever held whole in memory. A list that fits in the first batch goes out in one response with
 ``Content-Length``, as DRF sends it.
 
-DRF escapes U+2028 and U+2029 (``compat.rendering``); the database does not, so each batch is
-patched on its way out.
+The database hands each item over as UTF-8 bytes (``Sql.utf8``), so no list is decoded into a
+``str`` only to be encoded again. DRF escapes U+2028 and U+2029 (``compat.rendering``); the
+database does not, so a batch that holds one is patched on its way out.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def districts_statement(dialect: Dialect, media_base: str) -> tuple[str, Sql]:
             ("image", image),
         ],
     )
-    return f"SELECT {item} FROM districts AS d ORDER BY d.id", sql
+    return f"SELECT {sql.utf8(item)} FROM districts AS d ORDER BY d.id", sql
 
 
 @functools.lru_cache(maxsize=1024)
@@ -92,14 +93,20 @@ def places_statement(dialect: Dialect, media_base: str, district_id: Id) -> tupl
         ],
     )
     where = f"p.district_id = {sql.param(district_id, 'int')}"
-    return f"SELECT {item} FROM places AS p WHERE {where} ORDER BY p.id", sql
+    return f"SELECT {sql.utf8(item)} FROM places AS p WHERE {where} ORDER BY p.id", sql
 
 
-def _drf(text: str) -> bytes:
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+_LINE_SEPARATOR = "\u2028".encode()
+_PARAGRAPH_SEPARATOR = "\u2029".encode()
 
 
-async def _first(driver: Any, statement: str, sql: Sql) -> list[str]:
+def _drf(items: list[bytes]) -> bytes:
+    """The items joined by commas, with U+2028 and U+2029 escaped as DRF's renderer does."""
+    joined = b",".join(items)
+    return joined.replace(_LINE_SEPARATOR, b"\\u2028").replace(_PARAGRAPH_SEPARATOR, b"\\u2029")
+
+
+async def _first(driver: Any, statement: str, sql: Sql) -> list[bytes]:
     """Up to ``BATCH + 1`` values in one round trip, outside any transaction: nearly every
     list ends here, and a cursor would cost three more round trips on PostgreSQL (BEGIN, the
     cursor's own fetch, COMMIT)."""
@@ -110,7 +117,7 @@ async def _first(driver: Any, statement: str, sql: Sql) -> list[str]:
         return [row[0] for row in await cursor.fetchall()]
 
 
-async def _rows(driver: Any, statement: str, sql: Sql) -> AsyncGenerator[list[str], None]:
+async def _rows(driver: Any, statement: str, sql: Sql) -> AsyncGenerator[list[bytes], None]:
     """The statement's values in batches, read with a server-side cursor where there is one."""
     size = FIRST_STREAM_BATCH
     if sql.postgres:
@@ -145,14 +152,14 @@ async def json_list(reader: Reader, statement: str, sql: Sql) -> Response:
         raise
     if len(first) <= BATCH:
         await held.aclose()
-        return Response(b"[" + _drf(",".join(first)) + b"]", media_type=JSON_MEDIA_TYPE)
+        return Response(b"[" + _drf(first) + b"]", media_type=JSON_MEDIA_TYPE)
 
     async def stream() -> AsyncIterator[bytes]:
         batches = _rows(driver, statement, sql)
         try:
             separator = b"["
             async for batch in batches:
-                yield separator + _drf(",".join(batch))
+                yield separator + _drf(batch)
                 separator = b","
             yield b"[]" if separator == b"[" else b"]"
         finally:

@@ -67,6 +67,12 @@ class Sql:
 
     # --- values ------------------------------------------------------------------------------
 
+    def utf8(self, expr: str) -> str:
+        """A text expression as its UTF-8 bytes: the driver hands them over as they are, where
+        text would be decoded into a ``str`` only to be encoded again for the response (for a
+        100-place list, the two cost more server time than the rest of the request)."""
+        return f"convert_to({expr}, 'UTF8')" if self.postgres else f"CAST({expr} AS BLOB)"
+
     def concat(self, parts: Iterable[str]) -> str:
         return "(" + " || ".join(parts) + ")"
 

@@ -95,7 +95,8 @@ def compile_query(
     dialect: Dialect,
     media_base: str,
 ) -> Statement:
-    """The statement whose value is the ``data`` JSON of ``plan`` run with ``variables``.
+    """The statement whose value is the ``data`` JSON of ``plan`` run with ``variables``, as
+    UTF-8 bytes.
 
     ``media_base`` is the absolute URL prefix of stored files (``.../media/``).
     """
@@ -105,7 +106,7 @@ def compile_query(
         raise NotCompilable
     compiler = _Compiler(schema, plan, coerced, Sql(dialect), media_base)
     data = compiler.query(plan.operation.selection_set)
-    return Statement(f"SELECT {data}", compiler.sql.bound())
+    return Statement(f"SELECT {compiler.sql.utf8(data)}", compiler.sql.bound())
 
 
 def _key_json(key: str) -> str:

@@ -166,22 +166,22 @@ class CompiledReads:
         reader's own connection unless the request already holds one."""
         if connection is None:
             async with self.reader.connection() as driver:
-                text = await self._fetch(driver, statement)
+                data = await self._fetch(driver, statement)
         else:
             raw = await connection.get_raw_connection()
-            text = await self._fetch(raw.driver_connection, statement)
-        return b'{"data":' + text.encode() + b"}"
+            data = await self._fetch(raw.driver_connection, statement)
+        return b'{"data":' + data + b"}"
 
-    async def _fetch(self, driver: Any, statement: Statement) -> str:
+    async def _fetch(self, driver: Any, statement: Statement) -> bytes:
         """The driver itself runs it: SQLAlchemy's statement layer costs a measurable share of
         a compiled read's time, and this statement needs nothing of it."""
         if self.dialect == "postgresql":
             assert isinstance(statement.params, tuple)
-            text: str = await driver.fetchval(statement.sql, *statement.params)
-            return text
+            data: bytes = await driver.fetchval(statement.sql, *statement.params)
+            return data
         cursor = await driver.execute(statement.sql, statement.params)
         try:
             row = await cursor.fetchone()
         finally:
             await cursor.close()
-        return str(row[0])
+        return bytes(row[0])

@@ -31,7 +31,10 @@ def downgrade(url: str, revision: str = "base") -> None:
 
 
 def include_object(_object: Any, name: str | None, type_: str, *_args: Any) -> bool:
-    """Leave out of comparisons what only the migrations declare (``DATABASE_ONLY_INDEXES``)."""
+    """Leave out of comparisons what only the migrations declare (``DATABASE_ONLY_INDEXES``,
+    ``DATABASE_ONLY_TABLES``)."""
+    if type_ == "table":
+        return name not in models.DATABASE_ONLY_TABLES
     return not (type_ == "index" and name in models.DATABASE_ONLY_INDEXES)
 
 

@@ -85,6 +85,12 @@ class User(SQLModel, table=True):
 #: PostgreSQL only: ``(title COLLATE "ru-x-icu", id)`` (migration 0005), for ordering by title;
 #: the GIN trigram index on ``title_folded`` (migration 0010), for title search (SQLite scans).
 DATABASE_ONLY_INDEXES = frozenset({"ix_places_title_ru", "ix_places_title_folded"})
+#: The narrow copy of ``places`` (``id``, ``district_id``, ``type``, ``title_folded``) with its own
+#: trigram index, where title search counts (``domain.filters.counts_in_search_table``): on
+#: PostgreSQL only (migration 0011), kept by triggers on ``places`` rather than by the models.
+PLACE_SEARCH = "place_search"
+#: Tables the migrations create on PostgreSQL only.
+DATABASE_ONLY_TABLES = frozenset({PLACE_SEARCH})
 
 
 class District(SQLModel, table=True):

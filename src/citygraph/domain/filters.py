@@ -371,6 +371,34 @@ def place_filter_sql(sql: Sql, p: str, found: PlaceFilter) -> str:
     return _all(parts)
 
 
+def counts_in_search_table(found: PlaceFilter) -> bool:
+    """Whether ``found``'s total may be counted in ``models.PLACE_SEARCH`` (PostgreSQL)
+    rather than ``places``.
+
+    A title match rechecks every candidate row; in ``places`` those rows carry their
+    descriptions, so a common word's count reads most of the table, and the copy's rows are
+    several times narrower. It pays only when every row must match a title (otherwise the
+    other terms' indexes on ``places`` lead), and the copy serves only filters on its columns.
+    """
+    return _requires_title(found) and _only_search_columns(found)
+
+
+def _requires_title(found: PlaceFilter) -> bool:
+    return found.title is not None or any(_requires_title(item) for item in found.all_of)
+
+
+def _only_search_columns(found: PlaceFilter) -> bool:
+    """No term needs a column the copy lacks (``has_images`` needs only the id)."""
+    nested = [*found.all_of, *(found.any_of or ())]
+    if found.none_of is not None:
+        nested.append(found.none_of)
+    return (
+        found.within is None
+        and found.near is None
+        and all(_only_search_columns(item) for item in nested)
+    )
+
+
 def district_filter_sql(sql: Sql, d: str, found: DistrictFilter) -> str:
     """A SQL condition on the ``districts`` row ``d``."""
     parts: list[str] = []

@@ -34,6 +34,9 @@ class Listing:
     ordering: Ordering
     first: int | None = None  # None: every row
     after: tuple[Any, ...] | None = None
+    #: On PostgreSQL, a narrower table holding every column ``where`` reads, one row per row
+    #: of ``table`` (kept by triggers): the total is counted there.
+    count_table: str | None = None
 
     def _condition(self, sql: Sql, alias: str, *, after: bool) -> str:
         condition = self.where(sql, alias)
@@ -59,7 +62,8 @@ class Listing:
     def count_sql(self, sql: Sql) -> str:
         """The number of matching rows, whatever the page."""
         q = sql.alias("q")
-        return f"(SELECT count(*) FROM {self.table} AS {q} WHERE {self.where(sql, q)})"
+        table = self.count_table if self.count_table is not None and sql.postgres else self.table
+        return f"(SELECT count(*) FROM {table} AS {q} WHERE {self.where(sql, q)})"
 
     def before_sql(self, sql: Sql) -> str:
         """Whether any match comes at or before the ``after`` row (Relay's hasPreviousPage)."""

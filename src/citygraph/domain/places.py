@@ -29,6 +29,7 @@ from citygraph.domain.filters import (
     Circle,
     PlaceFilter,
     TextMatch,
+    counts_in_search_table,
     distance_sql,
     like_pattern,
     parse_place_filter,
@@ -67,7 +68,7 @@ from citygraph.domain.unit import UnitOfWork
 from citygraph.domain.uploads import Upload, as_uploads
 from citygraph.feed import ChangeKind
 from citygraph.jsonsql import Sql
-from citygraph.models import Place, PlaceImage, PlaceType
+from citygraph.models import PLACE_SEARCH, Place, PlaceImage, PlaceType
 
 TITLE_MAX = 200
 SHORT_DESCRIPTION_MAX = 300
@@ -190,6 +191,7 @@ class PlaceQuery(Form):
             self.order_by,
             first=self.first,
             after=after,
+            count_table=PLACE_SEARCH if counts_in_search_table(wanted) else None,
         )
 
 

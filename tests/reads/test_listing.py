@@ -215,6 +215,24 @@ FILTERS: list[tuple[str, dict[str, Any], Any]] = [
         {"not": {"title": {"contains": "парк"}}},
         lambda r, g: "парк" not in r.title.lower(),
     ),
+    (  # on PostgreSQL the total is counted in place_search, the narrow copy (0011)...
+        "title, type and images",
+        {"title": {"contains": "парк"}, "type": {"in": ["PARK"]}, "and": [{"hasImages": False}]},
+        lambda r, g: "парк" in r.title.lower() and r.type == "park" and r.images == 0,
+    ),
+    (  # ...which has no coordinates: this one is counted in places
+        "title and within",
+        {
+            "title": {"contains": "парк"},
+            "within": {
+                "minLatitude": "55.72",
+                "maxLatitude": "55.73",
+                "minLongitude": "37.60",
+                "maxLongitude": "37.61",
+            },
+        },
+        lambda r, g: "парк" in r.title.lower() and _in_box(r, 55.72, 55.73, 37.60, 37.61),
+    ),
     (
         "and, nested",
         {

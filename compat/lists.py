@@ -15,7 +15,7 @@ database does not, so a batch that holds one is patched on its way out.
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -143,6 +143,28 @@ async def json_list(reader: Reader, statement: str, sql: Sql) -> Response:
     outlives the request). A long list is read again from its start through a cursor, so what
     streams is one snapshot.
     """
+    if not reader.pooled:
+        return await _held_list(reader, statement, sql)
+    # acquire/release rather than a context manager kept open across the stream: on this,
+    # the path legacy clients hit most, the context managers cost more than the query's CPU.
+    driver = await reader.acquire()
+    try:
+        first = await _first(driver, statement, sql)
+    except BaseException:
+        reader.release(driver, discard=True)
+        raise
+    if len(first) <= BATCH:
+        reader.release(driver)
+        return _whole(first)
+
+    async def release(complete: bool) -> None:
+        reader.release(driver, discard=not complete)
+
+    return _streamed(driver, statement, sql, release)
+
+
+async def _held_list(reader: Reader, statement: str, sql: Sql) -> Response:
+    """``json_list`` on a connection only ``reader.connection()`` hands out (SQLite)."""
     held = AsyncExitStack()
     driver = await held.enter_async_context(reader.connection())
     try:
@@ -152,18 +174,36 @@ async def json_list(reader: Reader, statement: str, sql: Sql) -> Response:
         raise
     if len(first) <= BATCH:
         await held.aclose()
-        return Response(b"[" + _drf(first) + b"]", media_type=JSON_MEDIA_TYPE)
+        return _whole(first)
+
+    async def done(_complete: bool) -> None:
+        await held.aclose()
+
+    return _streamed(driver, statement, sql, done)
+
+
+def _whole(values: list[bytes]) -> Response:
+    return Response(b"[" + _drf(values) + b"]", media_type=JSON_MEDIA_TYPE)
+
+
+def _streamed(
+    driver: Any, statement: str, sql: Sql, done: Callable[[bool], Awaitable[None]]
+) -> Response:
+    """The list read again through a cursor as it streams; ``done`` gives the connection back
+    (told whether the stream ran to its end)."""
 
     async def stream() -> AsyncIterator[bytes]:
         batches = _rows(driver, statement, sql)
+        complete = False
         try:
             separator = b"["
             async for batch in batches:
                 yield separator + _drf(batch)
                 separator = b","
             yield b"[]" if separator == b"[" else b"]"
+            complete = True
         finally:
             await batches.aclose()
-            await held.aclose()
+            await done(complete)
 
     return StreamingResponse(stream(), media_type=JSON_MEDIA_TYPE)

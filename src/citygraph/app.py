@@ -23,6 +23,7 @@ from citygraph.web.cache import ResponseCache
 from citygraph.web.guard import ADMIN_FILES, Face, RequestGuard
 from citygraph.web.middleware import RequestIdMiddleware
 from citygraph.web.observe import ObserveMiddleware
+from citygraph.web.routing import IndexedRouter
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         lifespan=lifespan,
         exception_handlers=compat.routes.exception_handlers(),
     )
+    # The same routes and lifespan, with fixed paths found by a dictionary lookup first.
+    app.router = IndexedRouter(routes, lifespan=lifespan)
     app.state.services = services
     admin.mount_admin(app, services)
     return app

@@ -13,6 +13,7 @@ response, errors included): recorded as the request's answer headers, so the err
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -66,12 +67,27 @@ async def allow_any(_call: Call) -> None:
 
 def _accept_indent(request: Request) -> int | None:
     """DRF's negotiation for a JSON-only API: ``Accept`` must allow JSON; ``indent=N`` is kept."""
-    fmt = request.query_params.get("format")
+    query = request.scope["query_string"]
+    # Parsing the query string only when it can name ``format`` (``%66ormat`` included).
+    fmt = request.query_params.get("format") if b"format" in query or b"%" in query else None
     if fmt is not None and fmt not in ("json", "api"):
         raise ApiError.detail(404, errors.NOT_FOUND)
     accept = request.headers.get("accept")
     if not accept or fmt is not None:
         return None
+    indent = _indent_of(accept)
+    if indent is _NOT_ACCEPTABLE:
+        raise ApiError.detail(406, errors.NOT_ACCEPTABLE)
+    return indent
+
+
+_NOT_ACCEPTABLE = -1
+
+
+@functools.lru_cache(maxsize=256)
+def _indent_of(accept: str) -> int | None:
+    """The indent an ``Accept`` header asks for, or ``_NOT_ACCEPTABLE``. Clients send a handful
+    of distinct headers: remembered (boundedly), it is parsed once, not per request."""
     for item in accept.split(","):
         media, *params = (part.strip() for part in item.split(";"))
         media = media.lower()
@@ -83,7 +99,7 @@ def _accept_indent(request: Request) -> int | None:
                 if key.strip() == "indent" and value.strip().isdigit():
                     return max(0, min(int(value.strip()), 8)) or None
             return None
-    raise ApiError.detail(406, errors.NOT_ACCEPTABLE)
+    return _NOT_ACCEPTABLE
 
 
 class Endpoint:

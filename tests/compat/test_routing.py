@@ -176,6 +176,11 @@ async def test_content_negotiation(client: httpx.AsyncClient) -> None:
     fmt = await client.get("/api/v1/disticts/?format=xml")
     assert fmt.status_code == 404
     assert fmt.content == b'{"detail":"Not found."}'
+    encoded = await client.get("/api/v1/disticts/?%66ormat=xml")  # Django decodes the key too
+    assert (encoded.status_code, encoded.content) == (404, fmt.content)
+    for _ in range(2):  # a remembered Accept header answers as it did the first time
+        again = await client.get("/api/v1/disticts/", headers={"Accept": "application/xml"})
+        assert (again.status_code, again.content) == (406, xml.content)
     star = await client.get("/api/v1/places/?district_id=2", headers={"Accept": "*/*"})
     assert star.status_code == 200
     indented = await client.get(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from prometheus_client import Counter, Histogram
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -100,13 +101,30 @@ class ObserveMiddleware:
         self.metrics = metrics
         self.json_log = json_log
         self._routes: Sequence[BaseRoute] | None = None
-        self.route_of = lru_cache(maxsize=4096)(self._route_of)
+        self.labels_of = lru_cache(maxsize=4096)(self._labels_of)
+        #: The series of each (face, route, method, status): prometheus-client's ``labels()``
+        #: checks and joins the values on every call; these are found by one dict lookup.
+        self._series: dict[tuple[str, str, str, int], tuple[Counter, Histogram]] = {}
 
-    def _route_of(self, method: str, path: str) -> str:
+    def _labels_of(self, method: str, path: str) -> tuple[str, str]:
+        """The face and the route template of a request."""
         if self._routes is None:
-            return UNMATCHED
+            return face_of(path), UNMATCHED
         scope = {"type": "http", "method": method, "path": path, "root_path": ""}
-        return _template(self._routes, scope) or UNMATCHED
+        return face_of(path), _template(self._routes, scope) or UNMATCHED
+
+    def _series_of(
+        self, face: str, route: str, method: str, status: int
+    ) -> tuple[Counter, Histogram]:
+        key = (face, route, method, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                self.metrics.requests.labels(face, route, method, str(status)),
+                self.metrics.latency.labels(face, route),
+            )
+            self._series[key] = series
+        return series
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,13 +149,12 @@ class ObserveMiddleware:
             self.record(scope, observation, status, time.perf_counter() - started)
 
     def record(self, scope: Scope, observation: Observation, status: int, elapsed: float) -> None:
-        path: str = scope["path"]
         method: str = scope["method"]
-        face = face_of(path)
-        route = self.route_of(method, path)
+        face, route = self.labels_of(method, scope["path"])
+        requests, latency = self._series_of(face, route, method, status)
+        requests.inc()
+        latency.observe(elapsed)
         metrics = self.metrics
-        metrics.requests.labels(face, route, method, str(status)).inc()
-        metrics.latency.labels(face, route).observe(elapsed)
         operation = None
         if observation.operation is not None:
             operation = metrics.operation_label(observation.operation)

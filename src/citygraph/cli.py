@@ -106,7 +106,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    from citygraph.logs import uvicorn_log_config
+    from citygraph.logs import uvicorn_access_log, uvicorn_log_config
 
     settings.check_startable()
     if settings.trusted_documents is not None:  # refused here with its reason, not in a worker
@@ -131,7 +131,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         # JSON lines when asked for; then citygraph's access line replaces uvicorn's.
         log_config=json_logs or LOGGING_CONFIG,
-        access_log=json_logs is None,
+        access_log=uvicorn_access_log(settings),
     )
 
 

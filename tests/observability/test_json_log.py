@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from citygraph.logs import uvicorn_access_log
+from tests.conftest import make_settings
 from tests.support.serve import citygraph_serve
 
 PASSWORD = "Xy7!pQz9-long"
@@ -90,3 +92,17 @@ def test_one_json_line_per_request(tmp_path: Path) -> None:
 
     [lost] = [record for record in access_lines if record["status"] == 404]
     assert (lost["face"], lost["route"]) == ("site", "(unmatched)")
+
+
+def test_uvicorn_writes_access_lines_only_where_they_show(tmp_path: Path) -> None:
+    def access_log(level: str, fmt: str) -> bool:
+        settings = make_settings(
+            "sqlite+aiosqlite://", tmp_path, CITYGRAPH_LOG_LEVEL=level, CITYGRAPH_LOG_FORMAT=fmt
+        )
+        return uvicorn_access_log(settings)
+
+    assert (
+        access_log("info", "text") and access_log("DEBUG", "text") and access_log("trace", "text")
+    )
+    assert not access_log("warning", "text") and not access_log("Error", "text")
+    assert not access_log("info", "json")  # citygraph's own line replaces uvicorn's

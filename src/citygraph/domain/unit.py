@@ -20,10 +20,10 @@ What a staff actor changes is written to the change log in the same transaction 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import TracebackType
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -160,23 +160,42 @@ async def _run(actions: list[Action], when: str) -> None:
             log.exception("an action %s failed", when)
 
 
-@asynccontextmanager
-async def unit_of_work(
+def unit_of_work(
     services: Services,
     *,
     actor: Actor = None,
     client_address: str | None = None,
     site_url: str | None = None,
-) -> AsyncIterator[UnitOfWork]:
+) -> UnitScope:
     """A unit that commits when the block succeeds and rolls back on any error."""
     uow = UnitOfWork(None, services, actor=actor, client_address=client_address, site_url=site_url)
-    try:
+    return UnitScope(uow)
+
+
+class UnitScope:
+    """``async with unit_of_work(...) as uow``: a class rather than ``@asynccontextmanager``,
+    whose generator and wrapper cost more than the rest of an anonymous read's unit."""
+
+    __slots__ = ("uow",)
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self.uow
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        uow = self.uow
         try:
-            yield uow
-        except BaseException:
-            await uow.rollback()
-            raise
-        await uow.commit()
-    finally:
-        if uow._session is not None:
-            await uow._session.close()
+            if exc_type is None:
+                await uow.commit()
+            else:
+                await uow.rollback()
+        finally:
+            if uow._session is not None:
+                await uow._session.close()

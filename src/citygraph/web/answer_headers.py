@@ -31,7 +31,15 @@ def record(scope: Scope, headers: Mapping[str, str]) -> None:
 
 
 def apply(scope: Scope, response: Response) -> None:
-    """Add the recorded headers the response does not set itself."""
+    """Add the recorded headers the response does not set itself (as ``MutableHeaders.setdefault``
+    would, on the raw list: no headers object per call)."""
     recorded: dict[str, str] = scope.get(SCOPE_KEY, {})
+    if not recorded:
+        return
+    raw = response.raw_headers
+    present = {name for name, _value in raw}
     for name, value in recorded.items():
-        response.headers.setdefault(name, value)
+        key = name.lower().encode("latin-1")
+        if key not in present:
+            raw.append((key, value.encode("latin-1")))
+            present.add(key)

@@ -173,3 +173,39 @@ async def test_long_lists_stream_the_same_bytes(
     assert response.content.startswith(b'[{"id":') and response.content.endswith(b"}]")
     streamed = "content-length" not in response.headers
     assert streamed == (count > 500)
+
+
+@pytest.mark.parametrize("count", [2, 501])
+async def test_line_and_paragraph_separators_are_escaped(
+    client: httpx.AsyncClient, world: World, count: int
+) -> None:
+    """DRF writes U+2028 and U+2029 as escapes, whole or streamed, on either database."""
+    title = "Line\u2028para\u2029graph 🌳 «Ж»"
+    async with world.services.engine.begin() as connection:
+        new_district = sa.insert(District).values(title=title, abbreviation="\u2029")
+        district = (await connection.execute(new_district.returning(col(District.id)))).scalar_one()
+        await connection.execute(
+            sa.insert(Place),
+            [
+                {
+                    "title": f"{title} {n}",
+                    "short_description": "\u2028",
+                    "full_description": "",
+                    "latitude": Decimal("1"),
+                    "longitude": Decimal("2"),
+                    "type": "park",
+                    "district_id": district,
+                }
+                for n in range(count)
+            ],
+        )
+    districts = (await client.get("/api/v1/disticts/")).content
+    expected = '"title":"Line\\u2028para\\u2029graph 🌳 «Ж»","abbreviation":"\\u2029"'
+    assert expected.encode() in districts
+    places = await client.get(f"/api/v1/places/?district_id={district}")
+    assert ("content-length" not in places.headers) == (count > 500)
+    assert b"\xe2\x80\xa8" not in places.content + districts
+    assert b"\xe2\x80\xa9" not in places.content + districts
+    items = orjson.loads(places.content)
+    assert [item["title"] for item in items] == [f"{title} {n}" for n in range(count)]
+    assert places.content.count(b'"short_description":"\\u2028"') == count

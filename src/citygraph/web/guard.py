@@ -86,6 +86,8 @@ def media_type(headers: Headers) -> tuple[str, str | None]:
 
 def parse_content_type(raw: str) -> tuple[str, str | None]:
     """A ``Content-Type`` value's media type and charset (lower case)."""
+    if ";" not in raw:  # the usual value: no parameters to look through
+        return raw.strip().lower(), None
     mime, *params = (part.strip() for part in raw.split(";"))
     charset = None
     for param in params:

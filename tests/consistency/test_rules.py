@@ -257,6 +257,8 @@ async def test_body_limit_multipart_counts_the_file(faces: Faces, services: Serv
         ("application/json", b'{"query": "{ __typename \xff\xfe }"}'),
         ("application/json; charset=utf-8", b'{"username": "\xc3", "password": "x"}'),
         ("application/json; charset=no-such-charset", b'{"username": "a", "password": "x"}'),
+        # ASCII, yet not UTF-16 (an odd length): only UTF-8 skips decoding an ASCII body.
+        ("application/json; charset=utf-16", b'{"username": "a"}'),
     ],
 )
 async def test_undecodable_json(faces: Faces, face: str, content_type: str, body: bytes) -> None:

@@ -246,3 +246,78 @@ async def test_the_cache_can_be_switched_off(
             response = await client.get("/api/v1/disticts/")
     assert statements
     assert "etag" not in response.headers
+
+
+@pytest.mark.usefixtures("read_graph")
+async def test_variants_of_one_body_share_an_entry_that_a_write_refreshes(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """The bytes as sent are remembered with their normalised key: a repeat is keyed without
+    decoding the JSON again, yet every variant (key order, whitespace) still shares the one
+    entry, and the entry still goes stale with a write."""
+    headers = {"Content-Type": "application/json"}
+    compact = json.dumps(DISTRICTS_QUERY, separators=(",", ":"))
+    spaced = json.dumps({"variables": {"n": 2}, "query": DISTRICTS_QUERY["query"]}, indent=2)
+    first = await client.post("/graphql", content=compact, headers=headers)
+    with recorded_statements(services) as statements:
+        variant = await client.post("/graphql", content=spaced, headers=headers)
+        repeat = await client.post("/graphql", content=compact, headers=headers)
+    assert statements == []
+    assert variant.content == repeat.content == first.content
+    await add_district(services, "После записи")
+    fresh = await client.post("/graphql", content=spaced, headers=headers)
+    assert "После записи" in fresh.text
+    with recorded_statements(services) as statements:
+        again = await client.post("/graphql", content=compact, headers=headers)
+    assert statements == []  # the variant's fresh answer
+    assert again.content == fresh.content
+
+
+@pytest.mark.usefixtures("read_graph")
+async def test_remembered_keys_are_bounded_without_losing_entries(
+    client: httpx.AsyncClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forgetting the remembered keys (past their bound) only costs decoding again."""
+    monkeypatch.setattr("citygraph.web.cache.MAX_ALIASES", 2)
+    headers = {"Content-Type": "application/json"}
+    bodies = [json.dumps(DISTRICTS_QUERY, indent=n) for n in range(4)]
+    first = await client.post("/graphql", content=bodies[0], headers=headers)
+    with recorded_statements(services) as statements:
+        answers = [await client.post("/graphql", content=b, headers=headers) for b in bodies]
+    assert statements == []
+    assert {answer.content for answer in answers} == {first.content}
+
+
+@pytest.mark.usefixtures("read_graph")
+async def test_a_body_in_pieces_is_read_once_and_keyed_whole(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """The guard reads a body sent in pieces; the cache keys it by what the guard read."""
+    body = json.dumps(DISTRICTS_QUERY).encode()
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 7):
+            yield body[start : start + 7]
+
+    headers = {"Content-Type": "application/json"}
+    whole = await client.post("/graphql", content=body, headers=headers)
+    with recorded_statements(services) as statements:
+        cached = await client.post("/graphql", content=pieces(), headers=headers)
+    assert statements == []
+    assert (cached.status_code, cached.content) == (200, whole.content)
+    assert cached.headers["etag"] == whole.headers["etag"]
+
+
+@pytest.mark.usefixtures("read_graph")
+async def test_every_accept_header_is_in_the_key(client: httpx.AsyncClient) -> None:
+    """A face reads the first of several ``Accept`` headers: a request differing from a cached
+    one in any of them is answered by the face, never with the other's representation."""
+    graphql = "application/graphql-response+json"
+    await client.post("/graphql", json=DISTRICTS_QUERY, headers={"Accept": "application/json"})
+    both = [("Accept", graphql), ("Accept", "application/json")]
+    answer = await client.post("/graphql", json=DISTRICTS_QUERY, headers=both)
+    assert answer.headers["content-type"] == f"{graphql}; charset=utf-8"
+    await client.get("/api/v1/disticts/", headers={"Accept": "application/json"})
+    both = [("Accept", "application/json; indent=4"), ("Accept", "application/json")]
+    indented = await client.get("/api/v1/disticts/", headers=both)
+    assert indented.text.startswith("[\n    {")

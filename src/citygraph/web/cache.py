@@ -19,6 +19,12 @@ no-cache``; a matching ``If-None-Match`` gets 304 (after a write, only for the s
 Bounded: at most ``MAX_ENTRIES`` entries and ``MAX_BYTES`` bytes in all, least recently used
 first out; larger responses (a streamed 10,000-place list) pass through uncached.
 
+A POST is keyed by the body the guard read and checked (``guard.json_body``): the body is
+read once per request, and nothing is cached without the guard in front. The normalised form
+of each request key is remembered, so a repeated request — the same bytes — is keyed without
+decoding its JSON again, while bodies that differ only in key order or whitespace still share
+one entry. Each request's headers are scanned once.
+
 ``CITYGRAPH_RESPONSE_CACHE=off`` switches it off.
 """
 
@@ -27,18 +33,22 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citygraph.changes import ChangeCounter
+from citygraph.web.guard import json_body
 from citygraph.web.state import base_url_of
 
 MAX_ENTRIES: Final = 2048
 MAX_BYTES: Final = 64 << 20
 MAX_ENTRY_BYTES: Final = 2 << 20
 MAX_KEY_BODY: Final = 64 << 10
+#: Bound of the remembered normalised keys (request key -> key): entries and bytes of keys.
+MAX_ALIASES: Final = 4096
+MAX_ALIAS_BYTES: Final = 8 << 20
 CACHEABLE: Final = "citygraph.cacheable"
 #: GET (and HEAD): any cache, a browser's or a CDN's, may keep the answer but must ask again
 #: each time, with ``If-None-Match`` (a 304 costs no database work here).
@@ -65,6 +75,59 @@ class Entry:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     etag: bytes
+    #: The full 200 answer's headers for GET/HEAD and for POST, built once when stored.
+    get_headers: list[tuple[bytes, bytes]]
+    post_headers: list[tuple[bytes, bytes]]
+
+    @classmethod
+    def of(
+        cls, generation: int, headers: list[tuple[bytes, bytes]], body: bytes, etag: bytes
+    ) -> Entry:
+        length = (b"content-length", str(len(body)).encode())
+        return cls(
+            generation,
+            200,
+            headers,
+            body,
+            etag,
+            [*headers, *_cache_headers(etag, PUBLIC_CACHE_CONTROL), length],
+            [*headers, *_cache_headers(etag, POST_CACHE_CONTROL), length],
+        )
+
+
+def _cache_headers(etag: bytes, control: bytes) -> list[tuple[bytes, bytes]]:
+    return [(b"etag", etag), (b"cache-control", control), (b"vary", VARY)]
+
+
+class _Request(NamedTuple):
+    """What the cache needs of a request's headers, found in one pass."""
+
+    accept: bytes
+    content_type: bytes | None
+    if_none_match: bytes | None
+    credentials: bool
+
+    @classmethod
+    def of(cls, headers: list[tuple[bytes, bytes]]) -> _Request:
+        accept = b""
+        content_type = if_none_match = None
+        credentials = False
+        several_types = False
+        for name, value in headers:
+            if name == b"accept":
+                # Every Accept value is in the key: two requests differing in any of them never
+                # share an answer, whichever one a face reads.
+                accept = value if not accept else accept + b"\n" + value
+            elif name == b"content-type":
+                several_types = content_type is not None
+                content_type = value
+            elif name == b"if-none-match":
+                if_none_match = value
+            elif name == b"authorization":
+                credentials = True
+        if several_types:
+            content_type = b""
+        return cls(accept.lower(), content_type, if_none_match, credentials)
 
 
 def etag_of(body: bytes, content_type: bytes = b"") -> bytes:
@@ -93,45 +156,49 @@ class ResponseCache:
         self.enabled = enabled
         self._entries: OrderedDict[bytes, Entry] = OrderedDict()
         self._bytes = 0
+        #: A POST's exact key (its body as sent) -> its normalised key (``None``: not cacheable).
+        self._aliases: dict[bytes, bytes | None] = {}
+        self._alias_bytes = 0
 
     # --- the key ----------------------------------------------------------------------------
 
-    def _candidate(self, scope: Scope) -> bool:
-        if not self.enabled or scope["type"] != "http":
-            return False
-        method, path = scope["method"], scope["path"]
+    def _paths(self, scope: Scope) -> tuple[str, ...]:
+        method = scope["method"]
         if method in ("GET", "HEAD"):
-            paths = self.get_paths
-        elif method == "POST":
-            paths = self.post_paths
-        else:
-            return False
-        if path not in paths:
-            return False
-        return not any(name == b"authorization" for name, _ in scope["headers"])
+            return self.get_paths
+        if method == "POST":
+            return self.post_paths
+        return ()
 
-    def _key(self, scope: Scope, body: bytes | None) -> bytes | None:
-        headers = dict(scope["headers"])
-        parts: list[bytes] = [
+    def _key(self, scope: Scope, request: _Request, body: bytes | None) -> bytes | None:
+        parts = [
             b"POST" if body is not None else b"GET",
             scope["path"].encode(),
-            headers.get(b"accept", b"").lower(),
+            request.accept,
             base_url_of(scope).encode(),
         ]
         if body is None:
             query = scope.get("query_string", b"").split(b"&")
             parts.append(b"&".join(sorted(query)))
-        else:
-            if headers.get(b"content-type", b"").split(b";")[0].strip() != b"application/json":
-                return None
-            try:
-                request = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                return None
-            if not isinstance(request, dict):
-                return None
-            parts.append(orjson.dumps(request, option=orjson.OPT_SORT_KEYS))
-        return b"\0".join(parts)
+            return b"\0".join(parts)
+        # Bytes seen before were normalised then: no JSON is decoded again (``exact`` keeps
+        # its hash, so the second look-up costs no hashing).
+        parts.append(body)
+        exact = b"\0".join(parts)
+        if exact in self._aliases:
+            return self._aliases[exact]
+        normalised = _normalised(body)
+        key = None if normalised is None else b"\0".join([*parts[:-1], normalised])
+        self._remember(exact, key)
+        return key
+
+    def _remember(self, exact: bytes, key: bytes | None) -> None:
+        size = len(exact) + (len(key) if key is not None else 0)
+        if len(self._aliases) >= MAX_ALIASES or self._alias_bytes + size > MAX_ALIAS_BYTES:
+            self._aliases.clear()  # bounded; the next requests fill it again
+            self._alias_bytes = 0
+        self._aliases[exact] = key
+        self._alias_bytes += size
 
     # --- the store ----------------------------------------------------------------------------
 
@@ -161,45 +228,77 @@ class ResponseCache:
     def clear(self) -> None:
         self._entries.clear()
         self._bytes = 0
+        self._aliases.clear()
+        self._alias_bytes = 0
 
     # --- ASGI ---------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self._candidate(scope):
+        if not self.enabled or scope["type"] != "http" or scope["path"] not in self._paths(scope):
+            await self.app(scope, receive, send)
+            return
+        request = _Request.of(scope["headers"])
+        if request.credentials:
             await self.app(scope, receive, send)
             return
         body: bytes | None = None
         if scope["method"] == "POST":
-            body, receive = await _peek_body(receive)
-            if body is None:  # too long to be a key (the guard decides what it is)
+            if not _is_plain_json(request.content_type):  # not keyed: the body stays unread
                 await self.app(scope, receive, send)
                 return
-        key = self._key(scope, body)
+            body = json_body(scope)
+            if body is None or len(body) > MAX_KEY_BODY:  # no guard in front, or too long
+                await self.app(scope, receive, send)
+                return
+        key = self._key(scope, request, body)
         if key is None:
             await self.app(scope, receive, send)
             return
         entry = self._get(key)
         if entry is not None:
-            await _answer(scope, send, entry)
+            await _answer(scope, send, entry, request.if_none_match)
             return
         if scope["method"] == "HEAD":  # no body to keep: answered, not stored
             await self.app(scope, receive, send)
             return
         generation = self.changes.current()
-        await self.app(scope, receive, _Recorder(self, scope, send, key, generation).send)
+        recorder = _Recorder(self, scope, send, key, generation, request.if_none_match)
+        await self.app(scope, receive, recorder.send)
+
+
+def _is_plain_json(content_type: bytes | None) -> bool:
+    return content_type is not None and content_type.split(b";")[0].strip() == b"application/json"
+
+
+def _normalised(body: bytes) -> bytes | None:
+    """The GraphQL parameters with sorted keys and no whitespace, or ``None`` (not an object)."""
+    try:
+        request = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(request, dict):
+        return None
+    return orjson.dumps(request, option=orjson.OPT_SORT_KEYS)
 
 
 class _Recorder:
     """Passes a response through, adding the cache headers and keeping a copy when allowed."""
 
     def __init__(
-        self, cache: ResponseCache, scope: Scope, send: Send, key: bytes, generation: int
+        self,
+        cache: ResponseCache,
+        scope: Scope,
+        send: Send,
+        key: bytes,
+        generation: int,
+        if_none_match: bytes | None,
     ) -> None:
         self.cache = cache
         self.scope = scope
         self._send = send
         self.key = key
         self.generation = generation
+        self.if_none_match = if_none_match
         self.start: Message | None = None
         self.chunks: list[bytes] = []
         self.size = 0
@@ -236,9 +335,9 @@ class _Recorder:
             if name not in (b"etag", b"cache-control", b"content-length", b"vary")
         ]
         content_type = dict(headers).get(b"content-type", b"")
-        entry = Entry(self.generation, 200, headers, body, etag_of(body, content_type))
+        entry = Entry.of(self.generation, headers, body, etag_of(body, content_type))
         self.cache._put(self.key, entry)
-        await _answer(self.scope, self._send, entry)
+        await _answer(self.scope, self._send, entry, self.if_none_match)
 
     async def _flush(self, *, more_body: bool) -> None:
         self.passing = True
@@ -249,52 +348,27 @@ class _Recorder:
         )
 
 
-def _held_by_client(scope: Scope, etag: bytes) -> bool:
+def _held_by_client(match: bytes | None, etag: bytes) -> bool:
     """``If-None-Match`` names these bytes (or ``*``)."""
-    match = dict(scope["headers"]).get(b"if-none-match")
     if match is None:
         return False
+    if match == etag:
+        return True
     tags = [tag.strip().removeprefix(b"W/") for tag in match.split(b",")]
     return b"*" in tags or etag in tags
 
 
-async def _answer(scope: Scope, send: Send, entry: Entry) -> None:
+async def _answer(scope: Scope, send: Send, entry: Entry, if_none_match: bytes | None) -> None:
     """The entry as a response: 304 when the client holds these bytes already."""
-    fresh = _held_by_client(scope, entry.etag)
-    control = POST_CACHE_CONTROL if scope["method"] == "POST" else PUBLIC_CACHE_CONTROL
-    cache_headers = [(b"etag", entry.etag), (b"cache-control", control), (b"vary", VARY)]
-    if fresh:
-        await send({"type": "http.response.start", "status": 304, "headers": cache_headers})
+    post = scope["method"] == "POST"
+    if _held_by_client(if_none_match, entry.etag):
+        control = POST_CACHE_CONTROL if post else PUBLIC_CACHE_CONTROL
+        headers = _cache_headers(entry.etag, control)
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return
     body = b"" if scope["method"] == "HEAD" else entry.body
-    headers = [*entry.headers, *cache_headers, (b"content-length", str(len(entry.body)).encode())]
+    # A copy: a middleware outside may add to the list it is sent.
+    headers = list(entry.post_headers if post else entry.get_headers)
     await send({"type": "http.response.start", "status": entry.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-async def _peek_body(receive: Receive) -> tuple[bytes | None, Receive]:
-    """Read a small body to key it by, and a ``receive`` that hands it on unchanged."""
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        size += len(chunks[-1])
-        more = message.get("more_body", False)
-        if size > MAX_KEY_BODY and more:
-            break
-    body = b"".join(chunks)
-    pending = True
-
-    async def replay() -> Message:
-        nonlocal pending
-        if pending:
-            pending = False
-            return {"type": "http.request", "body": body, "more_body": more}
-        return await receive()
-
-    return (None if more else body), replay

@@ -16,12 +16,15 @@ Every request with a body passes here before any face reads it:
 Each face answers in its own format (``Face.refuse``): DRF's ``{"detail": ...}`` for REST,
 GraphQL's error JSON for ``/graphql``, an HTML page for the admin. The request-id middleware
 sits outside, so every refusal carries ``X-Request-ID``.
+
+A JSON body that passed is handed on as read (``json_body``), so the response cache keys a
+GraphQL POST by it without reading the body a second time.
 """
 
 from __future__ import annotations
 
 import codecs
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
@@ -37,7 +40,10 @@ from citygraph.web.jsonbody import TooDeep, check_depth
 
 #: Files one admin form may carry (a place with its new images).
 ADMIN_FILES: Final = 10
+#: Where the guard leaves a JSON body it read and passed, in the request's ``state``.
+JSON_BODY: Final = "citygraph.json_body"
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_UTF8: Final = frozenset({None, "utf-8", "utf8"})
 _SPOOL_IN_MEMORY = 1 << 20
 _CHUNK = 1 << 16
 
@@ -75,7 +81,13 @@ class BodyTooLarge(Exception):
 
 def media_type(headers: Headers) -> tuple[str, str | None]:
     """The body's media type and declared charset (lower case)."""
-    raw = headers.get("content-type", "")
+    return parse_content_type(headers.get("content-type", ""))
+
+
+def parse_content_type(raw: str) -> tuple[str, str | None]:
+    """A ``Content-Type`` value's media type and charset (lower case)."""
+    if ";" not in raw:  # the usual value: no parameters to look through
+        return raw.strip().lower(), None
     mime, *params = (part.strip() for part in raw.split(";"))
     charset = None
     for param in params:
@@ -91,6 +103,8 @@ def is_json(mime: str) -> bool:
 
 def decoding_problem(body: bytes, charset: str | None) -> str | None:
     """Why ``body`` does not decode in ``charset`` (UTF-8 by default), or ``None``."""
+    if charset in _UTF8 and body.isascii():  # the usual body: nothing to look up or decode
+        return None
     try:
         body.decode(codecs.lookup(charset or "utf-8").name)
     except LookupError:
@@ -109,14 +123,44 @@ def depth_problem(body: bytes) -> str | None:
     return None
 
 
+def json_body(scope: Scope) -> bytes | None:
+    """The JSON body the guard read and passed for this request, or ``None`` (not JSON, no
+    body, or no guard in front)."""
+    state = scope.get("state")
+    return state.get(JSON_BODY) if state else None
+
+
+def _body_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[str, str]:
+    """The first ``Content-Type`` and ``Content-Length`` (as Starlette's ``Headers.get`` would
+    give them), in one pass and without copying the header list."""
+    content_type: bytes | None = None
+    length: bytes | None = None
+    for name, value in raw:
+        if name == b"content-type":
+            if content_type is None:
+                content_type = value
+        elif name == b"content-length" and length is None:
+            length = value
+    return (content_type or b"").decode("latin-1"), (length or b"").decode("latin-1")
+
+
 class RequestGuard:
     def __init__(self, app: ASGIApp, settings: Settings, faces: Sequence[Face]) -> None:
         self.app = app
         self.settings = settings
         self.faces, self.fallback = split_faces(faces)
+        # Per face: the exact paths and the prefixes of the paths below them (one
+        # ``startswith`` each, as ``Face.claims`` decides).
+        self._claims = [
+            (face, face.prefixes, tuple(prefix + "/" for prefix in face.prefixes))
+            for face in self.faces
+        ]
 
     def face_for(self, path: str) -> Face:
-        return face_for(self.faces, self.fallback, path)
+        for face, exact, below in self._claims:
+            if path in exact or path.startswith(below):
+                return face
+        return self.fallback
 
     def limit(self, face: Face, mime: str) -> int:
         base = self.settings.max_body_bytes
@@ -128,31 +172,30 @@ class RequestGuard:
         if scope["type"] != "http" or scope["method"] in _NO_BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        content_type, declared = _body_headers(scope["headers"])
         face = self.face_for(scope["path"])
-        mime, charset = media_type(headers)
+        mime, charset = parse_content_type(content_type)
         limit = self.limit(face, mime)
-        declared = headers.get("content-length", "")
-        too_large = f"Request body too large (limit {limit} bytes)."
         if declared.isdigit() and int(declared) > limit:
-            await face.refuse(413, too_large)(scope, receive, send)
+            await face.refuse(413, _too_large(limit))(scope, receive, send)
             return
         if is_json(mime):
             try:
                 body = await _read_all(receive, limit)
             except BodyTooLarge:
-                await face.refuse(413, too_large)(scope, receive, send)
+                await face.refuse(413, _too_large(limit))(scope, receive, send)
                 return
             problem = decoding_problem(body, charset) or depth_problem(body)
             if problem is not None:
                 await face.refuse(400, problem)(scope, receive, send)
                 return
+            scope.setdefault("state", {})[JSON_BODY] = body
             receive = _replay(body, receive)
         elif not declared.isdigit():
             try:
                 spool = await _spool(receive, limit)
             except BodyTooLarge:
-                await face.refuse(413, too_large)(scope, receive, send)
+                await face.refuse(413, _too_large(limit))(scope, receive, send)
                 return
             try:
                 await self.app(scope, _replay_spool(spool, receive), send)
@@ -160,6 +203,10 @@ class RequestGuard:
                 spool.close()
             return
         await self.app(scope, receive, send)
+
+
+def _too_large(limit: int) -> str:
+    return f"Request body too large (limit {limit} bytes)."
 
 
 async def _body(receive: Receive, limit: int) -> AsyncGenerator[bytes]:
@@ -180,7 +227,22 @@ async def _body(receive: Receive, limit: int) -> AsyncGenerator[bytes]:
 
 
 async def _read_all(receive: Receive, limit: int) -> bytes:
-    return b"".join([chunk async for chunk in _body(receive, limit)])
+    """The whole body, as ``_body`` hands it out, without an async generator per request (a
+    small body is one message: its bytes are returned as they came)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
